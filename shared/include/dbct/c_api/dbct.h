@@ -1,0 +1,202 @@
+/*
+ * dbct.h — the one C ABI between PostgreSQL code (pg_extension/) and the C++ event library.
+ *
+ * Rules (STYLE.md, "Inside PostgreSQL: one boundary, kept small"):
+ *  - Only pg_extension/src/bridge/ includes this header.
+ *  - Every function here catches all C++ exceptions at its edge and reports them as a status
+ *    plus an error text kept on the handle (dbct_writer_error). Nothing here calls PostgreSQL.
+ *  - One call per change, not per column: the caller describes a whole row in plain structs
+ *    whose memory it owns (for PostgreSQL: a memory context reset after every change).
+ *  - Output buffers are owned by the handle and stay valid until the next call on it.
+ */
+#ifndef DBCT_C_API_DBCT_H
+#define DBCT_C_API_DBCT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum dbct_status { DBCT_OK = 0, DBCT_ERROR = 1 } dbct_status;
+
+/* ---- handling modes (Debezium's names in comments) ---------------------------------------- */
+
+typedef enum dbct_decimal_mode {
+  DBCT_DECIMAL_PRECISE = 0, /* decimal.handling.mode=precise: base64 of unscaled two's complement */
+  DBCT_DECIMAL_DOUBLE = 1,  /* double: JSON number */
+  DBCT_DECIMAL_STRING = 2   /* string: "1.23" */
+} dbct_decimal_mode;
+
+typedef enum dbct_time_precision_mode {
+  DBCT_TIME_ADAPTIVE = 0,                   /* adaptive (PostgreSQL default) */
+  DBCT_TIME_ADAPTIVE_TIME_MICROSECONDS = 1, /* adaptive_time_microseconds */
+  DBCT_TIME_CONNECT = 2                     /* connect: always milliseconds */
+} dbct_time_precision_mode;
+
+typedef enum dbct_binary_mode {
+  DBCT_BINARY_BYTES = 0, /* bytes: base64 in JSON (Kafka BYTES through the JSON converter) */
+  DBCT_BINARY_BASE64 = 1,
+  DBCT_BINARY_BASE64_URL_SAFE = 2,
+  DBCT_BINARY_HEX = 3
+} dbct_binary_mode;
+
+typedef enum dbct_interval_mode {
+  DBCT_INTERVAL_NUMERIC = 0, /* numeric: int64 microseconds, month = 365.25/12 days */
+  DBCT_INTERVAL_STRING = 1   /* string: ISO-8601 "P1Y2M3DT4H5M6.78S" */
+} dbct_interval_mode;
+
+typedef struct dbct_value_modes {
+  int32_t decimal_mode;        /* dbct_decimal_mode */
+  int32_t time_precision_mode; /* dbct_time_precision_mode */
+  int32_t binary_mode;         /* dbct_binary_mode */
+  int32_t interval_mode;       /* dbct_interval_mode */
+} dbct_value_modes;
+
+/* ---- values -------------------------------------------------------------------------------- */
+
+typedef enum dbct_value_kind {
+  DBCT_V_NULL = 0,
+  DBCT_V_BOOL,        /* i64: 0 or 1 */
+  DBCT_V_INT64,       /* i64 (smallint, integer, bigint, oid...) */
+  DBCT_V_FLOAT32,     /* f64 holds the float value; NaN/Infinity become strings */
+  DBCT_V_FLOAT64,     /* f64 */
+  DBCT_V_STRING,      /* data/len: UTF-8 text, JSON-escaped by the writer (text, json, uuid...) */
+  DBCT_V_DECIMAL,     /* data/len: decimal text "-123.45", "NaN", "Infinity"; scale: declared
+                         scale, or -1 for a numeric without scale (VariableScaleDecimal) */
+  DBCT_V_MONEY,       /* data/len: decimal text without currency symbol; scale: fraction digits */
+  DBCT_V_BYTES,       /* data/len: raw octets, encoded by binary mode */
+  DBCT_V_BITS,        /* data/len: bit string text "0101"; precision: declared length
+                         (bit(1) -> bool, otherwise io.debezium.data.Bits bytes) */
+  DBCT_V_DATE,        /* i64: days since 1970-01-01; infinity flags in `special` */
+  DBCT_V_TIME,        /* i64: microseconds since midnight; precision: fractional digits (-1 = 6) */
+  DBCT_V_TIMETZ,      /* i64: microseconds since midnight (local); zone_seconds: offset east of
+                         UTC in seconds; precision */
+  DBCT_V_TIMESTAMP,   /* i64: microseconds since 1970-01-01 00:00 (no zone); precision */
+  DBCT_V_TIMESTAMPTZ, /* i64: microseconds since the epoch, UTC; precision */
+  DBCT_V_INTERVAL,    /* months, days, i64 = microseconds */
+  DBCT_V_UNAVAILABLE, /* an unchanged TOASTed value: the unavailable-value placeholder */
+  DBCT_V_ARRAY,       /* elements/count: JSON array of the elements */
+  DBCT_V_RAW_JSON     /* data/len: already valid JSON text, copied verbatim (e.g. a struct) */
+} dbct_value_kind;
+
+typedef enum dbct_special {
+  DBCT_SPECIAL_NONE = 0,
+  DBCT_SPECIAL_POS_INFINITY = 1, /* date/timestamp 'infinity' */
+  DBCT_SPECIAL_NEG_INFINITY = 2  /* '-infinity' */
+} dbct_special;
+
+typedef struct dbct_value dbct_value;
+struct dbct_value {
+  int32_t kind;      /* dbct_value_kind */
+  int32_t special;   /* dbct_special */
+  int32_t precision; /* see kinds; -1 when not declared */
+  int32_t scale;     /* see kinds; -1 when not declared */
+  int64_t i64;
+  double f64;
+  int32_t months;       /* DBCT_V_INTERVAL */
+  int32_t days;         /* DBCT_V_INTERVAL */
+  int32_t zone_seconds; /* DBCT_V_TIMETZ */
+  const char* data;
+  size_t len;
+  const dbct_value* elements; /* DBCT_V_ARRAY */
+  size_t count;               /* DBCT_V_ARRAY */
+  /* Value modes can be overridden per value by the caller by passing the right kind; the
+   * writer applies its configured modes. */
+};
+
+typedef struct dbct_column {
+  const char* name;
+  size_t name_len;
+  dbct_value value;
+} dbct_column;
+
+typedef struct dbct_row {
+  const dbct_column* columns;
+  size_t count;
+} dbct_row;
+
+/* ---- PostgreSQL source block --------------------------------------------------------------- */
+
+typedef struct dbct_pg_source {
+  const char* name;      /* source.name: the tracking name (or the plugin's `name` option) */
+  const char* db;        /* database name */
+  const char* schema;    /* "" for messages */
+  const char* table;     /* "" for messages */
+  const char* snapshot;  /* "false", "true", "first", "last", "incremental", ... */
+  int64_t ts_ms;         /* commit time, ms since epoch */
+  int64_t tx_id;         /* -1: null */
+  int64_t lsn;           /* -1: null; LSN of this change */
+  int64_t xmin;          /* -1: null */
+  int64_t last_commit_lsn; /* -1: null; first element of source.sequence */
+} dbct_pg_source;
+
+/* Per-event transaction block (provide.transaction.metadata). */
+typedef struct dbct_tx_block {
+  const char* id; /* "<txid>:<lsn>" */
+  int64_t total_order;
+  int64_t data_collection_order;
+} dbct_tx_block;
+
+typedef struct dbct_change {
+  char op;                   /* 'c','u','d','r','t','m' */
+  const dbct_pg_source* source;
+  const dbct_row* before;    /* NULL -> "before": null (omitted for t and m) */
+  const dbct_row* after;     /* NULL -> "after": null (omitted for t and m) */
+  const dbct_row* key;       /* NULL -> no key (truncate): written to the key buffer as null */
+  const dbct_tx_block* transaction; /* NULL -> "transaction": null */
+  const char* message_prefix;       /* op 'm' */
+  const char* message_content;      /* op 'm': raw bytes, written as base64 */
+  size_t message_content_len;
+  int64_t ts_ms; /* envelope ts_ms: when the event was made; 0 -> now */
+} dbct_change;
+
+/* Transaction boundary event: BEGIN (collections NULL) or END. */
+typedef struct dbct_tx_collection_count {
+  const char* data_collection; /* "schema.table" */
+  int64_t event_count;
+} dbct_tx_collection_count;
+
+typedef struct dbct_tx_boundary {
+  int is_end;
+  const char* id;
+  int64_t ts_ms;
+  int64_t event_count; /* END only */
+  const dbct_tx_collection_count* collections;
+  size_t collection_count;
+} dbct_tx_boundary;
+
+/* ---- the event writer ---------------------------------------------------------------------- */
+
+typedef struct dbct_writer_options {
+  dbct_value_modes modes;
+  const char* unavailable_value_placeholder; /* NULL -> "__debezium_unavailable_value" */
+  int deterministic; /* nonzero: envelope ts_ms written as 0 (regression tests) */
+} dbct_writer_options;
+
+typedef struct dbct_writer dbct_writer;
+
+/* Returns NULL only when out of memory. A bad option leaves an error on the handle. */
+dbct_writer* dbct_writer_create(const dbct_writer_options* options);
+void dbct_writer_destroy(dbct_writer* writer);
+/* Error text of the last failed call, or "" when none. */
+const char* dbct_writer_error(const dbct_writer* writer);
+
+/* Writes one change event. *value_json/*value_len: the event body; *key_json/*key_len: the key
+ * object (Dbct-Key header / message key), "null" when the change has none. */
+dbct_status dbct_write_change(dbct_writer* writer, const dbct_change* change,
+                              const char** value_json, size_t* value_len, const char** key_json,
+                              size_t* key_len);
+
+dbct_status dbct_write_tx_boundary(dbct_writer* writer, const dbct_tx_boundary* boundary,
+                                   const char** json, size_t* len);
+
+/* The library's version string (source.version). */
+const char* dbct_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DBCT_C_API_DBCT_H */
