@@ -1,0 +1,46 @@
+/*
+ * frame.h — how the output plugin hands events to the in-server publisher.
+ *
+ * With the internal option `framed=true` (used only by the background worker, never by
+ * pg_recvlogical users) every OutputPluginWrite payload is one frame: this fixed header, then
+ * table_len bytes of table ("schema.table"), key_len bytes of key JSON, value_len bytes of the
+ * event JSON. The worker turns a frame into one NATS message with the SPEC §4 headers without
+ * re-parsing the JSON.
+ *
+ * Position of an event (Dbct-Position, and Nats-Msg-Id = "<name>:<position>"):
+ *   "<commit_lsn>:<lsn>:<index>" with LSNs in PostgreSQL's X/X text form. Events are published
+ *   in commit order, so (commit_lsn, lsn, index) increases strictly along the stream; a worker
+ *   that restarts skips every event whose position is not after the stream's last one.
+ */
+#ifndef DBCT_DECODER_FRAME_H
+#define DBCT_DECODER_FRAME_H
+
+#include <stdint.h>
+
+#define DBCT_FRAME_MAGIC 0x44424354u /* "DBCT" */
+
+typedef enum DbctFrameKind {
+	DBCT_FRAME_CHANGE = 1,		/* row change: c, u, d, r, t */
+	DBCT_FRAME_TX_BEGIN = 2,	/* transaction metadata BEGIN (subject N.transaction) */
+	DBCT_FRAME_TX_END = 3,		/* transaction metadata END (subject N.transaction) */
+	DBCT_FRAME_MESSAGE = 4		/* logical message, op m (subject N.message) */
+} DbctFrameKind;
+
+typedef struct DbctFrameHeader
+{
+	uint32_t	magic;			/* DBCT_FRAME_MAGIC */
+	uint8_t		kind;			/* DbctFrameKind */
+	char		op;				/* Debezium op, or 0 for transaction records */
+	uint16_t	index;			/* event index among events sharing (commit_lsn, lsn) */
+	uint64_t	commit_lsn;		/* commit record LSN of the transaction (0 if none) */
+	uint64_t	lsn;			/* LSN of the change */
+	uint64_t	end_lsn;		/* the slot may be confirmed up to here once this and all
+								 * earlier frames are acknowledged (the transaction's end LSN
+								 * on its last frame, else 0) */
+	uint32_t	table_len;
+	uint32_t	key_len;
+	uint32_t	value_len;
+	uint32_t	reserved;
+} DbctFrameHeader;
+
+#endif							/* DBCT_DECODER_FRAME_H */
