@@ -11,6 +11,11 @@
  *   "<commit_lsn>:<lsn>:<index>" with LSNs in PostgreSQL's X/X text form. Events are published
  *   in commit order, so (commit_lsn, lsn, index) increases strictly along the stream; a worker
  *   that restarts skips every event whose position is not after the stream's last one.
+ *
+ * In framed mode the commit callback always writes a TX_END frame, also for transactions that
+ * touched no tracked table: with value_len 0 when transaction metadata is off (nothing is
+ * published, but the worker learns it may confirm the slot past it — this is what keeps the
+ * slot moving while the tracked tables are idle).
  */
 #ifndef DBCT_DECODER_FRAME_H
 #define DBCT_DECODER_FRAME_H
@@ -34,9 +39,9 @@ typedef struct DbctFrameHeader
 	uint16_t	index;			/* event index among events sharing (commit_lsn, lsn) */
 	uint64_t	commit_lsn;		/* commit record LSN of the transaction (0 if none) */
 	uint64_t	lsn;			/* LSN of the change */
-	uint64_t	end_lsn;		/* the slot may be confirmed up to here once this and all
-								 * earlier frames are acknowledged (the transaction's end LSN
-								 * on its last frame, else 0) */
+	uint64_t	end_lsn;		/* TX_END frames: the transaction's end LSN; the slot may be
+								 * confirmed up to it once every earlier frame is
+								 * acknowledged. 0 on other frames. */
 	uint32_t	table_len;
 	uint32_t	key_len;
 	uint32_t	value_len;
