@@ -1,0 +1,200 @@
+"""The fixtures themselves: every server starts, answers, keeps its data across stops,
+kills and restarts, runs next to another of its kind, and crash detection works."""
+
+import json
+import os
+import signal
+import socket
+import time
+
+import pytest
+
+import servers
+
+
+def _pid_alive(pid):
+    return servers._pid_alive(pid)
+
+
+# -- NATS -----------------------------------------------------------------------------------
+
+
+def test_nats_starts_with_jetstream(nats_server):
+    assert nats_server.running and _pid_alive(nats_server.pid)
+    assert nats_server.url == f"nats://127.0.0.1:{nats_server.port}"
+    info = json.loads(servers.nats_request(nats_server.url, "$JS.API.INFO"))
+    assert info["type"] == "io.nats.jetstream.api.v1.account_info_response", info
+    assert "error" not in info, info
+    jsz = nats_server.jsz()
+    assert jsz["config"]["store_dir"].startswith(nats_server.store_dir)
+
+
+def _create_stream(nats, name):
+    config = {"name": name, "subjects": [name + ".>"], "storage": "file"}
+    reply = json.loads(servers.nats_request(nats.url, f"$JS.API.STREAM.CREATE.{name}",
+                                            json.dumps(config)))
+    assert "error" not in reply, reply
+
+
+def _publish(nats, subject, payload):
+    ack = json.loads(servers.nats_request(nats.url, subject, payload))
+    assert "error" not in ack, ack
+    return ack["seq"]
+
+
+def _stream_messages(nats, name):
+    reply = json.loads(servers.nats_request(nats.url, f"$JS.API.STREAM.INFO.{name}"))
+    assert "error" not in reply, reply
+    return reply["state"]["messages"]
+
+
+def test_nats_keeps_stream_across_stop_kill_restart(nats_server):
+    _create_stream(nats_server, "HARNESS")
+    _publish(nats_server, "HARNESS.a", "one")
+    port = nats_server.port
+
+    nats_server.stop()
+    assert not nats_server.running
+    nats_server.start()
+    assert nats_server.port == port
+    assert _stream_messages(nats_server, "HARNESS") == 1
+
+    old_pid = nats_server.pid
+    nats_server.kill()
+    assert not _pid_alive(old_pid)
+    nats_server.start()
+    _publish(nats_server, "HARNESS.b", "two")
+
+    nats_server.restart()
+    assert _stream_messages(nats_server, "HARNESS") == 2
+
+
+def test_nats_config_text_is_used(make_nats_server):
+    nats = make_nats_server(config="jetstream { max_memory_store: 64MB }\nmax_payload: 2MB\n")
+    info = _server_info(nats.port)
+    assert info["max_payload"] == 2 * 1024 * 1024
+
+
+def _server_info(port):
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        line = s.recv(65536).split(b"\r\n", 1)[0]
+    return json.loads(line[len(b"INFO "):])
+
+
+def test_two_nats_servers_at_once(nats_server, make_nats_server):
+    other = make_nats_server()
+    assert other.port != nats_server.port
+    assert other.store_dir != nats_server.store_dir
+    _create_stream(nats_server, "ONLYHERE")
+    reply = json.loads(servers.nats_request(other.url, "$JS.API.STREAM.INFO.ONLYHERE"))
+    assert reply["error"]["code"] == 404
+
+
+# -- PostgreSQL -----------------------------------------------------------------------------
+
+
+def test_postgres_starts_and_answers(postgres_server):
+    pg = postgres_server
+    assert _pid_alive(pg.pid)
+    assert pg.execute("SELECT 1") == [(1,)]
+    assert pg.execute("SHOW wal_level") == [("logical",)]
+    assert pg.execute("SHOW listen_addresses") == [("127.0.0.1",)]
+    assert int(pg.execute("SHOW port")[0][0]) == pg.port
+    assert pg.execute("SHOW unix_socket_directories")[0][0].startswith(pg.base_dir)
+    preload = pg.execute("SHOW shared_preload_libraries")[0][0]
+    assert ("dbchangetracking" in preload) == servers.pg_extension_installed()
+    # The server runs as its own user, never as root.
+    with open(f"/proc/{pg.pid}/status") as f:
+        uid = next(l for l in f if l.startswith("Uid:")).split()[1]
+    assert int(uid) != 0
+
+
+def test_postgres_keeps_rows_across_stop_kill_restart(postgres_server):
+    pg = postgres_server
+    pg.create_database("shop")
+    pg.execute("CREATE TABLE t (id int PRIMARY KEY, v text)", dbname="shop")
+    pg.execute("INSERT INTO t VALUES (1, 'one')", dbname="shop")
+
+    pg.stop()
+    assert not pg.running
+    pg.start()
+    pg.execute("INSERT INTO t VALUES (2, 'two')", dbname="shop")
+
+    pg.restart(mode="immediate")
+    pg.execute("INSERT INTO t VALUES (3, 'three')", dbname="shop")
+
+    old_pid = pg.pid
+    conn = pg.connect("shop")  # a backend that must die with the postmaster
+    pg.kill()
+    assert not _pid_alive(old_pid)
+    conn.close()
+    pg.start()
+    assert pg.execute("SELECT id FROM t ORDER BY id", dbname="shop") == [(1,), (2,), (3,)]
+    assert pg.crash_lines() == []
+
+
+def test_postgres_conf_lines_and_connect(make_postgres_server):
+    pg = make_postgres_server(conf_lines=["max_replication_slots = 7", "work_mem = '7MB'"])
+    assert pg.execute("SHOW max_replication_slots") == [("7",)]
+    conn = pg.connect(autocommit=False)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SHOW work_mem")
+            assert cur.fetchone() == ("7MB",)
+    finally:
+        conn.close()
+    pg.set_conf("work_mem = '9MB'")
+    pg.restart()
+    assert pg.execute("SHOW work_mem") == [("9MB",)]
+
+
+def test_postgres_logical_slot_works(postgres_server):
+    pg = postgres_server
+    pg.execute("CREATE TABLE t (id int PRIMARY KEY)")
+    pg.execute("SELECT pg_create_logical_replication_slot('harness', 'test_decoding')")
+    pg.execute("INSERT INTO t VALUES (42)")
+    changes = [r[0] for r in pg.execute(
+        "SELECT data FROM pg_logical_slot_get_changes('harness', NULL, NULL)")]
+    assert any("id[integer]:42" in c for c in changes), changes
+
+
+def test_two_postgres_servers_at_once(postgres_server, make_postgres_server):
+    other = make_postgres_server()
+    assert other.port != postgres_server.port
+    postgres_server.execute("CREATE TABLE only_here (a int)")
+    assert other.execute("SELECT to_regclass('only_here') IS NULL") == [(True,)]
+
+
+def test_postgres_backend_crash_is_reported(postgres_server):
+    pg = postgres_server
+    conn = pg.connect()
+    backend = conn.get_backend_pid()
+    os.kill(backend, signal.SIGKILL)
+    _wait_for(lambda: any("terminated by signal" in l for l in pg.crash_lines()))
+    # This test wants the crash; say so, or the fixture would fail it.
+    pg.ignore_crashes()
+
+
+def test_postgres_deliberate_kill_is_not_a_crash(postgres_server):
+    pg = postgres_server
+    conn = pg.connect()
+    pg.expect_crash()
+    os.kill(conn.get_backend_pid(), signal.SIGKILL)
+    _wait_for(lambda: "terminated by signal" in pg.log_text())
+    pg.kill()
+    pg.start()
+    assert pg.crash_lines() == []
+    # A crash after the next start is reported again.
+    conn = pg.connect()
+    os.kill(conn.get_backend_pid(), signal.SIGKILL)
+    _wait_for(lambda: pg.crash_lines() != [])
+    pg.ignore_crashes()
+
+
+def _wait_for(condition, timeout=20):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
