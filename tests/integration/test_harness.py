@@ -274,3 +274,139 @@ def test_two_mariadb_servers_at_once(mariadb_server, make_mariadb_server):
     mariadb_server.create_database("only_here")
     names = {r[0] for r in other.execute("SHOW DATABASES")}
     assert "only_here" not in names
+
+
+# -- the fixtures' own guarantees, checked from a separate pytest run -------------------------
+
+_INNER_CONFTEST = """
+import importlib.util, sys
+sys.path.insert(0, {here!r})
+spec = importlib.util.spec_from_file_location("dbct_harness_conftest", {conftest!r})
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+globals().update({{k: v for k, v in vars(module).items() if not k.startswith("__")}})
+"""
+
+_INNER_TESTS = """
+import os, signal, time
+
+def _wait_log(pg, text):
+    deadline = time.monotonic() + 20
+    while text not in pg.log_text():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+def test_backend_crash(postgres_server):
+    conn = postgres_server.connect()
+    os.kill(conn.get_backend_pid(), signal.SIGKILL)
+    _wait_log(postgres_server, "terminated by signal 9")
+
+def test_deliberate_kill(postgres_server, nats_server):
+    postgres_server.kill()
+    nats_server.kill()
+    postgres_server.start()
+    nats_server.start()
+
+def test_failing_test_stops_servers(postgres_server, mariadb_server, nats_server):
+    with open(os.path.join({record!r}), "w") as f:
+        for s in (postgres_server, mariadb_server, nats_server):
+            f.write(f"{{s.pid}} {{s.base_dir}}\\n")
+    assert False, "this test fails on purpose"
+"""
+
+
+def test_fixtures_report_crashes_and_always_stop_servers(tmp_path):
+    import subprocess
+    import sys
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    record = tmp_path / "servers.txt"
+    (tmp_path / "conftest.py").write_text(
+        _INNER_CONFTEST.format(here=here, conftest=os.path.join(here, "conftest.py")))
+    (tmp_path / "test_inner.py").write_text(_INNER_TESTS.format(record=str(record)))
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", str(tmp_path)],
+        capture_output=True, text=True, cwd=tmp_path, timeout=300,
+    )
+    out = result.stdout + result.stderr
+    assert result.returncode != 0, out
+    # The crash shows as an error of the test that caused it, naming the log line.
+    assert "ERROR at teardown of test_backend_crash" in out, out
+    assert "shows a crash" in out and "terminated by signal 9" in out, out
+    assert "test_inner.py::test_deliberate_kill PASSED" in out, out
+    assert "test_inner.py::test_backend_crash ERROR" in out, out
+    assert "1 failed, 2 passed, 1 error" in out, out
+    # The failing test's servers are gone, and so are their directories.
+    for line in record.read_text().splitlines():
+        pid, base_dir = line.split()
+        assert not _pid_alive(int(pid)), line
+        assert not os.path.exists(base_dir), line
+
+
+# -- scripts/run-regress ----------------------------------------------------------------------
+
+
+def _run_regress(repo_root, regress_dir):
+    import subprocess
+
+    env = dict(os.environ, DBCT_REGRESS_DIR=str(regress_dir))
+    return subprocess.run([os.path.join(repo_root, "scripts", "run-regress")], env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def _regress_suite(path, expected):
+    (path / "sql").mkdir(parents=True)
+    (path / "expected").mkdir()
+    (path / "logical.conf").write_text("wal_level = logical\nmax_replication_slots = 4\n")
+    (path / "sql" / "slot.sql").write_text(
+        "SELECT 'init' FROM pg_create_logical_replication_slot('s', 'test_decoding');\n"
+        "SHOW wal_level;\n"
+        "SELECT pg_drop_replication_slot('s');\n")
+    (path / "expected" / "slot.out").write_text(expected)
+
+
+_SLOT_OUT = """\
+SELECT 'init' FROM pg_create_logical_replication_slot('s', 'test_decoding');
+ ?column? 
+----------
+ init
+(1 row)
+
+SHOW wal_level;
+ wal_level 
+-----------
+ logical
+(1 row)
+
+SELECT pg_drop_replication_slot('s');
+ pg_drop_replication_slot 
+--------------------------
+ 
+(1 row)
+
+"""
+
+
+def test_run_regress_passes_and_fails(repo_root, tmp_path):
+    good = tmp_path / "good"
+    _regress_suite(good, _SLOT_OUT)
+    result = _run_regress(repo_root, good)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "all 1 test(s) passed" in result.stdout
+    assert not (good / "regression.diffs").exists()
+
+    bad = tmp_path / "bad"
+    _regress_suite(bad, _SLOT_OUT.replace(" logical", " replica"))
+    result = _run_regress(repo_root, bad)
+    assert result.returncode == 1, result.stdout + result.stderr
+    diffs = (bad / "regression.diffs").read_text()
+    assert "- replica" in diffs and "+ logical" in diffs
+    assert "- replica" in result.stdout
+    assert (bad / "results" / "slot.out").exists()
+
+
+def test_run_regress_without_tests_says_so(repo_root, tmp_path):
+    (tmp_path / "sql").mkdir()
+    result = _run_regress(repo_root, tmp_path)
+    assert result.returncode == 0
+    assert "no pg_regress tests" in result.stdout
