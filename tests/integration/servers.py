@@ -131,6 +131,76 @@ def _children_of(pid):
     return children
 
 
+_libc = None
+
+
+def _die_with_parent():
+    """preexec_fn: the server gets SIGKILL if the test process dies, so none is left behind."""
+    global _libc
+    import ctypes
+
+    if _libc is None:
+        _libc = ctypes.CDLL(None, use_errno=True)
+    PR_SET_PDEATHSIG = 1
+    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+_OWNER_FILE = ".dbct-owner"
+_swept = False
+
+
+def _mark_owner(directory):
+    """Record which process made a temp dir, so a later run can remove it if that died."""
+    with open(os.path.join(directory, _OWNER_FILE), "w") as f:
+        f.write(str(os.getpid()))
+
+
+def sweep_stale_dirs():
+    """Remove temp dirs left by test processes that were killed before they could clean up.
+
+    Only directories this module made (they hold an owner file) whose owner process and
+    server process are both gone are removed.
+    """
+    root = tempfile.gettempdir()
+    for name in os.listdir(root):
+        if not re.match(r"dbct-(nats|postgres|mariadb|template)-", name):
+            continue
+        path = os.path.join(root, name)
+        pids = []
+        for fname in (_OWNER_FILE, ".dbct-server-pid"):
+            try:
+                with open(os.path.join(path, fname)) as f:
+                    pids.append(int(f.read().strip() or 0))
+            except (OSError, ValueError):
+                if fname == _OWNER_FILE:
+                    pids.append(None)
+        if None in pids or any(p and _pid_alive(p) for p in pids):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _sweep_once():
+    global _swept
+    if not _swept:
+        _swept = True
+        try:
+            sweep_stale_dirs()
+        except OSError:
+            pass
+
+
+# Servers not yet cleaned up, stopped at interpreter exit whatever the tests did.
+_live_servers = set()
+
+
+def _cleanup_live_servers():
+    for server in list(_live_servers):
+        try:
+            server.cleanup()
+        except Exception:
+            pass
+
+
 def _wait_pids_gone(pids, timeout):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -156,8 +226,10 @@ class Server:
     crash_patterns = ()
 
     def __init__(self, base_dir=None, port=None):
+        _sweep_once()
         self.base_dir = tempfile.mkdtemp(prefix=f"dbct-{self.kind}-", dir=base_dir)
         os.chmod(self.base_dir, 0o755)
+        _mark_owner(self.base_dir)
         self.port = port or free_port()
         self._port_was_given = port is not None
         self.log_path = os.path.join(self.base_dir, f"{self.kind}.log")
@@ -168,6 +240,8 @@ class Server:
         self._allowed_ranges = []
         self._open_allowance = None
         self._cleaned = False
+        self._spawn_offset = 0
+        _live_servers.add(self)
 
     # -- properties -------------------------------------------------------------------------
 
@@ -233,9 +307,14 @@ class Server:
 
     def _spawn(self):
         cmd, kwargs = self._command()
+        self._spawn_offset = self._log_size()
         log = open(self.log_path, "ab")
         log.write(f"--- dbct test harness: starting {' '.join(cmd)}\n".encode())
         log.flush()
+        # The parent-death signal follows the thread that forks, so only the main thread sets
+        # it; a server started from a helper thread is still stopped at exit (atexit).
+        if threading.current_thread() is threading.main_thread():
+            kwargs.setdefault("preexec_fn", _die_with_parent)
         try:
             self.process = subprocess.Popen(
                 cmd,
@@ -247,6 +326,8 @@ class Server:
             )
         finally:
             log.close()
+        with open(os.path.join(self.base_dir, ".dbct-server-pid"), "w") as f:
+            f.write(str(self.process.pid))
 
     def stop(self, timeout=STOP_TIMEOUT, **kwargs):
         """Stop gracefully and wait for the process to exit."""
@@ -316,6 +397,7 @@ class Server:
             self._force_stop()
         finally:
             self._cleaned = True
+            _live_servers.discard(self)
             shutil.rmtree(self.base_dir, ignore_errors=True)
 
     def __enter__(self):
@@ -385,8 +467,13 @@ class Server:
     def _port_changed(self):
         pass
 
+    def _log_since_spawn(self):
+        with open(self.log_path, "rb") as f:
+            f.seek(self._spawn_offset)
+            return f.read().decode(errors="replace")
+
     def _port_in_use_logged(self):
-        text = self.log_text().lower()
+        text = self._log_since_spawn().lower()
         return "address already in use" in text or "could not create listen socket" in text
 
     def _fail_start(self, why):
@@ -452,12 +539,9 @@ class NatsServer(Server):
 
     def _wait_ready(self, timeout):
         deadline = time.monotonic() + timeout
-        start_offset = self._log_size()
         while time.monotonic() < deadline:
             self._check_alive()
-            with open(self.log_path, "rb") as f:
-                f.seek(max(0, start_offset - 4096))
-                ready = b"Server is ready" in f.read()
+            ready = "Server is ready" in self._log_since_spawn()
             if ready and self._info_answers():
                 return
             time.sleep(0.02)
@@ -512,8 +596,10 @@ class _Template:
     def get(self, build):
         with self.lock:
             if self.path is None:
+                _sweep_once()
                 self.root = tempfile.mkdtemp(prefix="dbct-template-")
                 os.chmod(self.root, 0o755)
+                _mark_owner(self.root)
                 try:
                     self.path = build(self.root)
                 except BaseException:
@@ -539,7 +625,9 @@ def cleanup_templates():
     _mariadb_template.remove()
 
 
+# atexit runs handlers last-registered first: servers stop before their templates go.
 atexit.register(cleanup_templates)
+atexit.register(_cleanup_live_servers)
 
 
 def _pg_run_kwargs():
@@ -845,7 +933,7 @@ class MariaDBServer(Server):
         self._user_created = True
 
     def _port_in_use_logged(self):
-        text = self.log_text().lower()
+        text = self._log_since_spawn().lower()
         return "address already in use" in text or "do you already have another" in text
 
     # -- clients ----------------------------------------------------------------------------
