@@ -264,6 +264,30 @@ class Server:
         text = self.log_text().splitlines()
         return "\n".join(text[-lines:])
 
+    def log_offset(self):
+        """The log's current size; pass it as since= to wait_for_log to see only newer lines."""
+        return self._log_size()
+
+    def wait_for_log(self, pattern, timeout=30, since=0):
+        """Wait until a log line after byte offset `since` matches the regular expression;
+        return that line. Raises ServerError with the log tail on timeout."""
+        regex = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with open(self.log_path, "rb") as f:
+                    f.seek(since)
+                    text = f.read().decode(errors="replace")
+            except FileNotFoundError:
+                text = ""
+            for line in text.splitlines():
+                if regex.search(line):
+                    return line
+            if time.monotonic() > deadline:
+                raise ServerError(f"{self.kind} server log {self.log_path} has no line matching"
+                                  f" {pattern!r} after {timeout} s; last lines:\n{self.log_tail()}")
+            time.sleep(0.05)
+
     def _log_size(self):
         try:
             return os.path.getsize(self.log_path)
@@ -648,19 +672,22 @@ def _pg_env():
     return env
 
 
+def _run_initdb(data, extra_args=(), cwd=None):
+    kwargs = _pg_run_kwargs()
+    kwargs["env"] = _pg_env()
+    cmd = [os.path.join(PG_BIN, "initdb"), "-D", data, "-U", "postgres", "--auth=trust",
+           "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync", *extra_args]
+    result = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, **kwargs)
+    if result.returncode != 0:
+        raise ServerError(f"initdb failed (exit {result.returncode}): {' '.join(cmd)}\n"
+                          f"{result.stdout}\n{result.stderr}")
+
+
 def _build_pg_template(root):
     data = os.path.join(root, "data")
     if running_as_root():
         _chown_tree(root, *_os_user_ids("postgres"))
-    kwargs = _pg_run_kwargs()
-    kwargs["env"] = _pg_env()
-    result = subprocess.run(
-        [os.path.join(PG_BIN, "initdb"), "-D", data, "-U", "postgres", "--auth=trust",
-         "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"],
-        capture_output=True, text=True, cwd=root, **kwargs,
-    )
-    if result.returncode != 0:
-        raise ServerError(f"initdb failed (exit {result.returncode}):\n{result.stdout}\n{result.stderr}")
+    _run_initdb(data, cwd=root)
     return data
 
 
@@ -675,12 +702,14 @@ class PostgresServer(Server):
     crash_patterns = (r"terminated by signal", r"was terminated by", r"PANIC")
     superuser = "postgres"
 
-    def __init__(self, conf_lines=(), preload=None, base_dir=None, port=None):
+    def __init__(self, conf_lines=(), preload=None, initdb_args=None, base_dir=None, port=None):
         super().__init__(base_dir=base_dir, port=port)
         self.data_dir = os.path.join(self.base_dir, "data")
         self.socket_dir = os.path.join(self.base_dir, "sock")
         self.conf_lines = list(conf_lines)
         self.preload = pg_extension_installed() if preload is None else preload
+        # Own initdb arguments (e.g. ['--data-checksums']) mean an own initdb, not the template.
+        self.initdb_args = list(initdb_args) if initdb_args is not None else None
 
     def _base_conf(self):
         lines = [
@@ -723,8 +752,13 @@ class PostgresServer(Server):
             self._write_conf()
 
     def _prepare(self):
-        template = _pg_template.get(_build_pg_template)
-        _copy_tree(template, self.data_dir)
+        if self.initdb_args is None:
+            template = _pg_template.get(_build_pg_template)
+            _copy_tree(template, self.data_dir)
+        else:
+            if running_as_root():
+                os.chown(self.base_dir, *_os_user_ids("postgres"))
+            _run_initdb(self.data_dir, self.initdb_args, cwd=self.base_dir)
         os.makedirs(self.socket_dir, exist_ok=True)
         with open(os.path.join(self.data_dir, "postgresql.conf"), "a") as f:
             f.write("\ninclude 'dbct_test.conf'\n")

@@ -148,6 +148,16 @@ def test_postgres_conf_lines_and_connect(make_postgres_server):
     assert pg.execute("SHOW work_mem") == [("9MB",)]
 
 
+def test_postgres_own_initdb_and_log_waiting(make_postgres_server):
+    pg = make_postgres_server(initdb_args=["--data-checksums"])
+    assert pg.execute("SHOW data_checksums") == [("on",)]
+    since = pg.log_offset()
+    pg.execute("DO $$ BEGIN RAISE LOG 'harness marker %', 42; END $$")
+    assert "harness marker 42" in pg.wait_for_log(r"harness marker \d+", since=since)
+    with pytest.raises(servers.ServerError, match="no line matching"):
+        pg.wait_for_log("never written", timeout=0.2)
+
+
 def test_postgres_logical_slot_works(postgres_server):
     pg = postgres_server
     pg.execute("CREATE TABLE t (id int PRIMARY KEY)")
@@ -261,9 +271,18 @@ def test_mariadb_keeps_rows_across_stop_kill_restart(mariadb_server):
 
 
 def test_mariadb_options_can_be_overridden(make_mariadb_server):
-    db = make_mariadb_server(binlog_format="STATEMENT", binlog_row_metadata="MINIMAL")
+    db = make_mariadb_server(binlog_format="STATEMENT")
     assert db.variable("binlog_format") == "STATEMENT"
-    assert db.variable("binlog_row_metadata") == "MINIMAL"
+    minimal = make_mariadb_server(binlog_row_metadata="MINIMAL")
+    assert minimal.variable("binlog_row_metadata") == "MINIMAL"
+    minimal.create_database("shop")
+    minimal.execute("CREATE TABLE t (id INT PRIMARY KEY, price_column INT)", database="shop")
+    minimal.execute("INSERT INTO t VALUES (1, 10)", database="shop")
+    log_file = minimal.execute("SHOW MASTER STATUS")[0][0]
+    with open(os.path.join(minimal.data_dir, log_file), "rb") as f:
+        raw = f.read()
+    # Only in the CREATE TABLE statement's text, not in a Table_map event.
+    assert raw.count(b"price_column") == 1
     no_binlog = make_mariadb_server(log_bin=None)
     assert no_binlog.variable("log_bin") == 0
 
