@@ -77,13 +77,15 @@ def _server_pool(request):
     pool = _ServerPool()
     yield pool
     # Read logs before the directories go away; stopping first so shutdown crashes show too.
+    # A server that does not stop in time is a bug too (a worker ignoring SIGTERM, say).
+    stop_errors = []
     for server in pool.servers:
         if server.running:
             try:
                 server.stop()
-            except Exception:
-                pass
-    reports = pool.crash_report()
+            except Exception as e:
+                stop_errors.append(f"{server!r}: {e}")
+    reports = pool.crash_report() + stop_errors
     keep = os.environ.get("DBCT_KEEP_SERVER_LOGS")
     if reports and keep:
         for server in pool.servers:

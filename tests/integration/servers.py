@@ -241,6 +241,7 @@ class Server:
         self._open_allowance = None
         self._cleaned = False
         self._spawn_offset = 0
+        self._started_once = False
         _live_servers.add(self)
 
     # -- properties -------------------------------------------------------------------------
@@ -315,7 +316,7 @@ class Server:
             except ServerError:
                 in_use = self._port_in_use_logged()
                 self._force_stop()
-                if in_use and attempt + 1 < attempts and not self._has_started_once():
+                if in_use and attempt + 1 < attempts and not self._started_once:
                     # Someone else took the port between our check and the bind: pick another.
                     self.port = free_port()
                     self._port_changed()
@@ -325,9 +326,6 @@ class Server:
         self._after_start()
         self._close_allowance()
         return self
-
-    def _has_started_once(self):
-        return getattr(self, "_started_once", False)
 
     def _spawn(self):
         cmd, kwargs = self._command()

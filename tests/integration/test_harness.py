@@ -429,3 +429,13 @@ def test_run_regress_without_tests_says_so(repo_root, tmp_path):
     result = _run_regress(repo_root, tmp_path)
     assert result.returncode == 0
     assert "no pg_regress tests" in result.stdout
+
+
+def test_start_failure_names_the_cause(make_postgres_server, make_mariadb_server):
+    with pytest.raises(servers.ServerError) as failure:
+        make_postgres_server(conf_lines=["shared_preload_libraries = 'no_such_library'"])
+    assert "exited during start" in str(failure.value)
+    assert "no_such_library" in str(failure.value)  # the log tail says why
+    with pytest.raises(servers.ServerError) as failure:
+        make_mariadb_server(binlog_format="NO_SUCH_FORMAT")
+    assert "NO_SUCH_FORMAT" in str(failure.value)
