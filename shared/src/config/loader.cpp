@@ -155,8 +155,6 @@ std::optional<Resource> DocumentParser::Parse(const YAML::Node& root) {
   if (metadata && metadata.IsMap() && metadata["name"] && metadata["name"].IsScalar()) {
     name_ = metadata["name"].Scalar();
   }
-  CheckFields(root, "the resource", {"apiVersion", "kind", "metadata", "spec", "status"});
-
   const YAML::Node kind = root["kind"];
   if (!kind) {
     Report(root, "kind is missing; set it to " + std::string(kKind));
@@ -170,6 +168,7 @@ std::optional<Resource> DocumentParser::Parse(const YAML::Node& root) {
       return std::nullopt;
     }
   }
+  CheckFields(root, "the resource", {"apiVersion", "kind", "metadata", "spec", "status"});
   const YAML::Node api_version = root["apiVersion"];
   if (!api_version) {
     Report(root, "apiVersion is missing; set it to " + std::string(kApiVersion));
@@ -352,7 +351,8 @@ void DocumentParser::ParseParameters(const YAML::Node& node, std::optional<Sourc
     }
     std::optional<std::string> value = Substituted(it->second, "parameter " + name);
     if (!value || !spec) continue;
-    if (std::optional<std::string> error = CheckParameterValue(*spec, &*value)) {
+    const std::string written = it->second.Scalar();
+    if (std::optional<std::string> error = CheckParameterValue(*spec, &*value, written)) {
       Report(it->second, *error);
       continue;
     }
@@ -410,8 +410,9 @@ std::optional<int64_t> DocumentParser::Integer(const YAML::Node& node, std::stri
   const char* end = text->data() + text->size();
   auto [ptr, error] = std::from_chars(text->data(), end, number);
   if (text->empty() || error != std::errc() || ptr != end || number < min || number > max) {
+    // Show what the resource says: a value from the environment may be a secret.
     Report(node, std::string(what) + " must be an integer between " + std::to_string(min) +
-                     " and " + std::to_string(max) + " (is \"" + *text + "\")");
+                     " and " + std::to_string(max) + " (is \"" + node.Scalar() + "\")");
     return std::nullopt;
   }
   return number;
@@ -424,7 +425,7 @@ std::optional<std::chrono::nanoseconds> DocumentParser::Duration(const YAML::Nod
   std::optional<std::chrono::nanoseconds> duration = ParseDuration(*text);
   if (!duration) {
     Report(node, std::string(what) + " must be a duration such as 0, 30s, 2m or 1h (is \"" +
-                     *text + "\")");
+                     node.Scalar() + "\")");
   }
   return duration;
 }
@@ -533,7 +534,7 @@ void DocumentParser::ParseStream(const YAML::Node& node, StreamSettings* stream)
       } else if (*text == "memory") {
         stream->storage = StorageType::kMemory;
       } else {
-        Report(value, "nats.stream.storage must be file or memory (is \"" + *text + "\")");
+        Report(value, "nats.stream.storage must be file or memory (is \"" + value.Scalar() + "\")");
       }
     }
   }

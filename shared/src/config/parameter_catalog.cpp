@@ -411,11 +411,14 @@ std::string JoinValues(const std::vector<std::string>& values) {
 
 // ---- value checks ------------------------------------------------------------------------
 
-std::string Shown(const ParameterSpec& spec, const std::string& value) {
-  return IsSecretName(spec.name) ? std::string(kSecretMask) : value;
+// How a value appears in messages: masked for secrets, else as written in the resource.
+std::string Shown(const ParameterSpec& spec, const std::string& value, std::string_view written) {
+  if (IsSecretName(spec.name)) return std::string(kSecretMask);
+  return written.empty() ? value : std::string(written);
 }
 
-std::optional<std::string> CheckInteger(const ParameterSpec& spec, const std::string& value) {
+std::optional<std::string> CheckInteger(const ParameterSpec& spec, const std::string& value,
+                                        std::string_view written) {
   int64_t number = 0;
   const char* end = value.data() + value.size();
   auto [ptr, error] = std::from_chars(value.data(), end, number);
@@ -428,13 +431,14 @@ std::optional<std::string> CheckInteger(const ParameterSpec& spec, const std::st
       range = "an integer between " + std::to_string(spec.min) + " and " +
               std::to_string(spec.max);
     }
-    return "parameter " + spec.name + " must be " + range + " (is \"" + Shown(spec, value) +
+    return "parameter " + spec.name + " must be " + range + " (is \"" + Shown(spec, value, written) +
            "\")";
   }
   return std::nullopt;
 }
 
-std::optional<std::string> CheckEnum(const ParameterSpec& spec, std::string* value) {
+std::optional<std::string> CheckEnum(const ParameterSpec& spec, std::string* value,
+                                     std::string_view written) {
   const std::string lower = Lower(*value);
   for (const std::string& allowed : spec.allowed) {
     if (lower == Lower(allowed)) {
@@ -450,16 +454,17 @@ std::optional<std::string> CheckEnum(const ParameterSpec& spec, std::string* val
   }
   if (std::find(spec.unsupported_values.begin(), spec.unsupported_values.end(), lower) !=
       spec.unsupported_values.end()) {
-    return spec.name + " \"" + lower + "\" is not supported; use one of " +
+    return spec.name + " \"" + Shown(spec, lower, written) + "\" is not supported; use one of " +
            JoinValues(spec.allowed);
   }
   std::string message = "parameter " + spec.name + " must be one of " + JoinValues(spec.allowed) +
-                        " (is \"" + *value + "\")";
+                        " (is \"" + Shown(spec, *value, written) + "\")";
   if (auto close = ClosestMatch(*value, spec.allowed)) message += "; did you mean " + *close + "?";
   return message;
 }
 
-std::optional<std::string> CheckOperations(const ParameterSpec& spec, std::string* value) {
+std::optional<std::string> CheckOperations(const ParameterSpec& spec, std::string* value,
+                                           std::string_view written) {
   const std::vector<std::string> items = SplitList(*value);
   if (items.size() == 1 && Lower(items[0]) == "none") {
     *value = "none";
@@ -472,7 +477,8 @@ std::optional<std::string> CheckOperations(const ParameterSpec& spec, std::strin
   for (const std::string& item : items) {
     const std::string op = Lower(item);
     if (op != "c" && op != "u" && op != "d" && op != "t") {
-      return "parameter " + spec.name + " has unknown operation \"" + item +
+      return "parameter " + spec.name + " has unknown operation \"" +
+             (written.empty() ? item : std::string(written)) +
              "\"; use c, u, d and t separated by commas, or none";
     }
     if (normalised.find(op) != std::string::npos) continue;
@@ -491,17 +497,18 @@ bool IsServerNameChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
 }
 
-std::optional<std::string> CheckText(const ParameterSpec& spec, const std::string& value) {
+std::optional<std::string> CheckText(const ParameterSpec& spec, const std::string& value,
+                                     std::string_view written) {
   if (spec.name == "slotName" &&
       (value.empty() || value.size() > 63 ||
        !std::all_of(value.begin(), value.end(), IsSlotNameChar))) {
-    return "parameter slotName \"" + value +
+    return "parameter slotName \"" + Shown(spec, value, written) +
            "\" is not a valid replication slot name; use 1-63 lower-case letters, digits and "
            "underscores";
   }
   if (spec.name == "databaseServerName" &&
       (value.empty() || !std::all_of(value.begin(), value.end(), IsServerNameChar))) {
-    return "parameter databaseServerName \"" + value +
+    return "parameter databaseServerName \"" + Shown(spec, value, written) +
            "\" may hold only letters, digits, '.', '_' and '-'";
   }
   return std::nullopt;
@@ -518,23 +525,26 @@ const ParameterSpec* FindParameter(SourceType type, std::string_view name) {
   return nullptr;
 }
 
-std::optional<std::string> CheckParameterValue(const ParameterSpec& spec, std::string* value) {
+std::optional<std::string> CheckParameterValue(const ParameterSpec& spec, std::string* value,
+                                               std::string_view written) {
+  // Text that needed no substitution is shown as the value itself.
+  if (written == *value) written = {};
   switch (spec.kind) {
     case ParameterKind::kString:
-      return CheckText(spec, *value);
+      return CheckText(spec, *value, written);
     case ParameterKind::kInteger:
-      return CheckInteger(spec, *value);
+      return CheckInteger(spec, *value, written);
     case ParameterKind::kBoolean: {
       const std::string lower = Lower(*value);
       if (lower != "true" && lower != "false") {
-        return "parameter " + spec.name + " must be true or false (is \"" + Shown(spec, *value) +
+        return "parameter " + spec.name + " must be true or false (is \"" + Shown(spec, *value, written) +
                "\")";
       }
       *value = lower;
       return std::nullopt;
     }
     case ParameterKind::kEnum:
-      return CheckEnum(spec, value);
+      return CheckEnum(spec, value, written);
     case ParameterKind::kNameList: {
       std::vector<std::regex> patterns;
       std::vector<std::string> items;
@@ -546,7 +556,7 @@ std::optional<std::string> CheckParameterValue(const ParameterSpec& spec, std::s
       return std::nullopt;
     }
     case ParameterKind::kOperations:
-      return CheckOperations(spec, value);
+      return CheckOperations(spec, value, written);
   }
   return std::nullopt;
 }

@@ -41,6 +41,21 @@ std::optional<std::string> ClosestMatch(std::string_view name,
       best = candidate;
     }
   }
+  if (best) return best;
+  // Abbreviations ("maxMsgs" for maxMessages): the name's letters in order within a candidate
+  // that starts like it and is at most twice as long.
+  auto lower = [](char c) { return std::tolower(static_cast<unsigned char>(c)); };
+  for (const std::string& candidate : candidates) {
+    if (name.size() < 4 || candidate.size() > 2 * name.size() ||
+        lower(candidate[0]) != lower(name[0])) {
+      continue;
+    }
+    std::size_t i = 0;
+    for (char c : candidate) {
+      if (i < name.size() && lower(c) == lower(name[i])) ++i;
+    }
+    if (i == name.size() && (!best || candidate.size() < best->size())) best = candidate;
+  }
   return best;
 }
 

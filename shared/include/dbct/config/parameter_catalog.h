@@ -43,9 +43,11 @@ const std::vector<ParameterSpec>& ParametersFor(SourceType type);
 // The spec of a supported parameter (exact, case-sensitive name), or nullptr.
 const ParameterSpec* FindParameter(SourceType type, std::string_view name);
 
-// Checks and normalises a value in place. Returns an error message (never containing the
-// value of a secret parameter) or nullopt when the value is good.
-std::optional<std::string> CheckParameterValue(const ParameterSpec& spec, std::string* value);
+// Checks and normalises a value in place. Returns an error message or nullopt when the value is
+// good. Messages show `written` (what the resource says, e.g. "{{sys:PORT}}") when given, else
+// the value, and never the value of a secret parameter.
+std::optional<std::string> CheckParameterValue(const ParameterSpec& spec, std::string* value,
+                                               std::string_view written = {});
 
 // "database.server.id" -> "databaseServerId". Underscores separate words as dots do.
 std::string DebeziumToCamelCase(std::string_view dotted);
