@@ -2,7 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include <iostream>
-#include <map>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -46,13 +46,15 @@ int main(int argc, char** argv) {
                  "nats://127.0.0.1:4222)");
   app.add_option("--creds", options.credentials,
                  "NATS credentials file for resources that give none");
-  const std::map<std::string, OutputFormat> kFormats = {{"table", OutputFormat::kTable},
-                                                        {"json", OutputFormat::kJson}};
-  app.add_option("-o,--output", options.output, "output format: table (default) or json")
-      ->transform(CLI::CheckedTransformer(kFormats));
+  std::string output = "table";
+  app.add_option("-o,--output", output, "output format")
+      ->check(CLI::IsMember({"table", "json"}))
+      ->type_name("table|json")
+      ->capture_default_str();
   app.fallthrough();  // global options may also follow the subcommand
 
-  int exit_code = 0;
+  // Each subcommand's callback picks the action; it runs once every option is read.
+  std::function<int()> action;
   std::vector<std::string> paths;
 
   CLI::App* validate = app.add_subcommand(
@@ -64,51 +66,51 @@ int main(int argc, char** argv) {
   validate->footer(
       "Examples:\n  dbct validate -f orders.yaml\n  dbct validate -f a.yaml -f b.yaml -o json\n"
       "  dbct validate -f manifests/\n\nExit codes: 0 all valid, 2 problems found.");
-  validate->callback([&] { exit_code = dbct::cli::RunValidate(options, paths); });
+  validate->callback([&] { action = [&] { return dbct::cli::RunValidate(options, paths); }; });
 
   std::vector<std::string> run_paths;
   CLI::App* run = app.add_subcommand(
       "run", "run the resources: postgres through the extension, others as sidecar processes");
   run->add_option("-f,--file", run_paths, "resource file or directory")->required();
-  run->callback([&] { exit_code = NotImplemented("run"); });
+  run->callback([&] { action = [] { return NotImplemented("run"); }; });
 
   std::vector<std::string> delete_paths;
   CLI::App* remove = app.add_subcommand("delete", "stop the trackings of the resources");
   remove->add_option("-f,--file", delete_paths, "resource file or directory")->required();
-  remove->callback([&] { exit_code = NotImplemented("delete"); });
+  remove->callback([&] { action = [] { return NotImplemented("delete"); }; });
 
   std::string untrack_name;
   CLI::App* untrack = app.add_subcommand("untrack", "stop the tracking NAME");
   untrack->add_option("name", untrack_name, "tracking name")->required();
-  untrack->callback([&] { exit_code = NotImplemented("untrack"); });
+  untrack->callback([&] { action = [] { return NotImplemented("untrack"); }; });
 
   CLI::App* flows = app.add_subcommand("flows", "show trackings: ls, status NAME, logs NAME [-f]");
   flows->require_subcommand(1);
   flows->add_subcommand("ls", "every tracking: name, type, state, events, rate, lag, host")
-      ->callback([&] { exit_code = NotImplemented("flows ls"); });
+      ->callback([&] { action = [] { return NotImplemented("flows ls"); }; });
   std::string flow_name;
   bool follow = false;
   CLI::App* status = flows->add_subcommand("status", "one tracking in detail");
   status->add_option("name", flow_name, "tracking name")->required();
-  status->callback([&] { exit_code = NotImplemented("flows status"); });
+  status->callback([&] { action = [] { return NotImplemented("flows status"); }; });
   CLI::App* logs = flows->add_subcommand("logs", "log lines of a tracking");
   logs->add_option("name", flow_name, "tracking name")->required();
   logs->add_flag("-f,--follow", follow, "keep printing new lines");
-  logs->callback([&] { exit_code = NotImplemented("flows logs"); });
+  logs->callback([&] { action = [] { return NotImplemented("flows logs"); }; });
 
   std::string tail_name;
   bool from_start = false;
   CLI::App* tail = app.add_subcommand("tail", "print change events of NAME as they arrive");
   tail->add_option("name", tail_name, "tracking name")->required();
   tail->add_flag("--from-start", from_start, "start with the oldest event in the stream");
-  tail->callback([&] { exit_code = NotImplemented("tail"); });
+  tail->callback([&] { action = [] { return NotImplemented("tail"); }; });
 
   CLI::App* stream = app.add_subcommand("stream", "JetStream stream of a tracking: info NAME");
   stream->require_subcommand(1);
   std::string stream_name;
   CLI::App* info = stream->add_subcommand("info", "the stream's state");
   info->add_option("name", stream_name, "tracking name")->required();
-  info->callback([&] { exit_code = NotImplemented("stream info"); });
+  info->callback([&] { action = [] { return NotImplemented("stream info"); }; });
 
   try {
     app.parse(argc, argv);
@@ -125,5 +127,6 @@ int main(int argc, char** argv) {
     std::cerr << "dbct: " << e.what() << '\n';
     return dbct::cli::kExitFailure;
   }
-  return exit_code;
+  options.output = output == "json" ? OutputFormat::kJson : OutputFormat::kTable;
+  return action ? action() : kExitBadInput;
 }

@@ -73,9 +73,17 @@ class DocumentParser {
   std::optional<std::string> Substituted(const YAML::Node& node, std::string_view what);
 
   void ParseVariables(const YAML::Node& node, std::vector<VariableDefinition>* definitions);
-  void ParseParameters(const YAML::Node& node, std::optional<SourceType> type, Resource* resource);
-  void CheckParameterSet(const YAML::Node& at, SourceType type, const std::set<std::string>& given,
+  void ParseParameters(const YAML::Node& node, Location key, std::optional<SourceType> type,
+                       Resource* resource);
+  void CheckParameterSet(Location at, SourceType type, const std::set<std::string>& given,
                          Resource* resource);
+  // Where `key` is written in a mapping (problems about a missing part point there).
+  Location KeyLocation(const YAML::Node& map, std::string_view key) const {
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      if (it->first.IsScalar() && it->first.Scalar() == key) return At(it->first);
+    }
+    return At(map);
+  }
   void ParseNats(const YAML::Node& node, NatsSettings* nats);
   void ParseStream(const YAML::Node& node, StreamSettings* stream);
   std::optional<int64_t> Integer(const YAML::Node& node, std::string_view what, int64_t min,
@@ -251,7 +259,7 @@ std::optional<Resource> DocumentParser::Parse(const YAML::Node& root) {
   } else if (!parameters.IsMap()) {
     Report(parameters, "spec.parameters must be a mapping of parameter names to values");
   } else {
-    ParseParameters(parameters, type, &resource);
+    ParseParameters(parameters, KeyLocation(spec, "parameters"), type, &resource);
   }
 
   const YAML::Node nats = spec["nats"];
@@ -274,6 +282,9 @@ std::optional<Resource> DocumentParser::Parse(const YAML::Node& root) {
   }
 
   resource.variables = resolver_->ResolvedValues();
+  // Problems of a resource in line order (variables are checked before the parameters using them).
+  std::stable_sort(problems_->begin() + static_cast<std::ptrdiff_t>(first_problem), problems_->end(),
+                   [](const Problem& a, const Problem& b) { return a.line < b.line; });
   if (problems_->size() != first_problem) return std::nullopt;
   return resource;
 }
@@ -328,8 +339,8 @@ void DocumentParser::ParseVariables(const YAML::Node& node,
   }
 }
 
-void DocumentParser::ParseParameters(const YAML::Node& node, std::optional<SourceType> type,
-                                     Resource* resource) {
+void DocumentParser::ParseParameters(const YAML::Node& node, Location key,
+                                     std::optional<SourceType> type, Resource* resource) {
   std::set<std::string> given;
   for (auto it = node.begin(); it != node.end(); ++it) {
     if (!it->first.IsScalar()) {
@@ -358,10 +369,10 @@ void DocumentParser::ParseParameters(const YAML::Node& node, std::optional<Sourc
     }
     resource->parameters.Set(name, std::move(*value));
   }
-  if (type) CheckParameterSet(node, *type, given, resource);
+  if (type) CheckParameterSet(key, *type, given, resource);
 }
 
-void DocumentParser::CheckParameterSet(const YAML::Node& at, SourceType type,
+void DocumentParser::CheckParameterSet(Location at, SourceType type,
                                        const std::set<std::string>& given, Resource* resource) {
   const std::string type_name(SourceTypeName(type));
   for (const ParameterSpec& spec : ParametersFor(type)) {

@@ -610,12 +610,6 @@ std::optional<std::string> ExplainUnsupportedParameter(SourceType type, std::str
     return "parameter \"databaseServerName\" does not apply to type " + type_name +
            "; source.name is metadata.name, so remove it";
   }
-  if (IsUnsupportedDebeziumProperty(type, name)) {
-    std::string message = "parameter " + quoted +
-                          " is a Debezium property that dbct does not support; remove it";
-    if (const Family* family = FindFamily(type, name)) message += " (" + std::string(family->hint) + ")";
-    return message;
-  }
   // A parameter of other types.
   std::vector<std::string> owners;
   for (SourceType other : kAllSourceTypes) {
@@ -625,6 +619,12 @@ std::optional<std::string> ExplainUnsupportedParameter(SourceType type, std::str
     std::string message = "parameter " + quoted + " does not apply to type " + type_name +
                           " (it is a parameter of " + JoinValues(owners) + ")";
     if (auto close = ClosestMatch(name, supported)) message += "; did you mean " + *close + "?";
+    return message;
+  }
+  if (IsUnsupportedDebeziumProperty(type, name)) {
+    std::string message = "parameter " + quoted +
+                          " is a Debezium property that dbct does not support; remove it";
+    if (const Family* family = FindFamily(type, name)) message += " (" + std::string(family->hint) + ")";
     return message;
   }
   std::string message = "unknown parameter " + quoted + " for type " + type_name;
