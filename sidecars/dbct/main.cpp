@@ -1,8 +1,7 @@
 // dbct: validates and runs DatabaseChangeTracking resources, and shows what they are doing.
 #include <CLI/CLI.hpp>
-
-#include <iostream>
 #include <functional>
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -59,9 +58,10 @@ int main(int argc, char** argv) {
 
   CLI::App* validate = app.add_subcommand(
       "validate", "parse, substitute and check resources; print problems with file and line");
-  validate->add_option("-f,--file", paths,
-                       "resource file or directory (every *.yaml and *.yml in it); - for stdin; "
-                       "may be repeated")
+  validate
+      ->add_option("-f,--file", paths,
+                   "resource file or directory (every *.yaml and *.yml in it); - for stdin; "
+                   "may be repeated")
       ->required();
   validate->footer(
       "Examples:\n  dbct validate -f orders.yaml\n  dbct validate -f a.yaml -f b.yaml -o json\n"

@@ -14,14 +14,16 @@ using config::Resource;
 
 // The parameters worth a glance: where it connects, as whom, and what it tracks.
 constexpr std::string_view kKeyParameters[] = {
-    "databaseHostname", "databasePort", "databaseDbname", "databaseNames", "databaseUser",
-    "databasePassword", "databaseServerName", "mongodbConnectionString", "databaseIncludeList",
-    "schemaIncludeList", "tableIncludeList", "collectionIncludeList", "snapshotMode",
+    "databaseHostname",    "databasePort",      "databaseDbname",     "databaseNames",
+    "databaseUser",        "databasePassword",  "databaseServerName", "mongodbConnectionString",
+    "databaseIncludeList", "schemaIncludeList", "tableIncludeList",   "collectionIncludeList",
+    "snapshotMode",
 };
 
 void PrintTable(const std::vector<Resource>& resources) {
   std::size_t name_width = 4;
-  for (const Resource& resource : resources) name_width = std::max(name_width, resource.name.size());
+  for (const Resource& resource : resources)
+    name_width = std::max(name_width, resource.name.size());
   constexpr std::size_t kTypeWidth = 10;
   std::cout << std::string("NAME") + std::string(name_width - 4 + 2, ' ') << "TYPE"
             << std::string(kTypeWidth - 4, ' ') << "PARAMETERS\n";

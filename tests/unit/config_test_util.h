@@ -37,7 +37,9 @@ inline std::string Postgres(const std::string& name = "orders",
   return "apiVersion: weik.io/v1alpha1\n"
          "kind: DatabaseChangeTracking\n"
          "metadata:\n"
-         "  name: " + name + "\n"
+         "  name: " +
+         name +
+         "\n"
          "spec:\n"
          "  type: postgres\n"
          "  parameters:\n"

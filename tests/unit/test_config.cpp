@@ -14,12 +14,12 @@
 namespace dbct::config {
 namespace {
 
+using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::Parse;
 using testing::Postgres;
 using testing::Printed;
 using testing::WithEnv;
-using ::testing::HasSubstr;
-using ::testing::Not;
 
 TEST(ResourceParser, ReadsPostgresResourceWithDefaults) {
   LoadResult result = Parse(
@@ -79,7 +79,9 @@ TEST(ResourceParser, DefaultPortPerType) {
   for (const auto& [type, port] : expected) {
     LoadResult result = Parse(
         "apiVersion: weik.io/v1alpha1\nkind: DatabaseChangeTracking\nmetadata: {name: t}\n"
-        "spec:\n  type: " + type + "\n  parameters:\n"
+        "spec:\n  type: " +
+        type +
+        "\n  parameters:\n"
         "    databaseHostname: h\n    databaseUser: u\n    databaseDbname: d\n" +
         (type == "mysql" ? "    databaseServerName: s\n" : ""));
     // databaseDbname is no mysql parameter: drop it there.
@@ -184,9 +186,10 @@ TEST(ResourceParser, UnknownParameterSuggestsTheCloseOne) {
               HasSubstr("unknown parameter \"tableIncludelist\" for type postgres; did you mean "
                         "tableIncludeList?"));
 
-  result = Parse(Postgres("orders", "    tabelIncludeList: public.orders\n"
-                                    "    databseHostname: x\n"
-                                    "    snapshotMod: initial\n"));
+  result = Parse(Postgres("orders",
+                          "    tabelIncludeList: public.orders\n"
+                          "    databseHostname: x\n"
+                          "    snapshotMod: initial\n"));
   const std::string printed = Printed(result);
   EXPECT_THAT(printed, HasSubstr("\"tabelIncludeList\" for type postgres; did you mean "
                                  "tableIncludeList?"));
@@ -194,7 +197,8 @@ TEST(ResourceParser, UnknownParameterSuggestsTheCloseOne) {
   EXPECT_THAT(printed, HasSubstr("did you mean snapshotMode?"));
 
   result = Parse(Postgres("orders", "    completelyMadeUp: 1\n"));
-  EXPECT_THAT(Printed(result), HasSubstr("unknown parameter \"completelyMadeUp\" for type postgres"));
+  EXPECT_THAT(Printed(result),
+              HasSubstr("unknown parameter \"completelyMadeUp\" for type postgres"));
   EXPECT_THAT(Printed(result), Not(HasSubstr("did you mean")));
 }
 
@@ -211,11 +215,11 @@ TEST(ResourceParser, OldDebeziumNameSaysTheNewOne) {
 }
 
 TEST(ResourceParser, UnimplementedDebeziumPropertyIsAnError) {
-  const char* properties[] = {"topicPrefix", "signalDataCollection",
-                              "incrementalSnapshotChunkSize", "messageKeyColumns",
-                              "transforms", "transformsUnwrapType", "slotDropOnStop",
-                              "hstoreHandlingMode", "schemaHistoryInternalKafkaTopic",
-                              "tombstonesOnDelete", "snapshotFetchSize", "maxBatchSize"};
+  const char* properties[] = {
+      "topicPrefix",        "signalDataCollection", "incrementalSnapshotChunkSize",
+      "messageKeyColumns",  "transforms",           "transformsUnwrapType",
+      "slotDropOnStop",     "hstoreHandlingMode",   "schemaHistoryInternalKafkaTopic",
+      "tombstonesOnDelete", "snapshotFetchSize",    "maxBatchSize"};
   for (const char* property : properties) {
     LoadResult result = Parse(Postgres("orders", std::string("    ") + property + ": x\n"));
     ASSERT_EQ(result.problems.size(), 1u) << property << "\n" << Printed(result);
@@ -334,8 +338,7 @@ TEST(ResourceParser, DuplicateNamesInOneFile) {
 
 TEST(ResourceParser, DuplicateMySqlServerName) {
   auto mysql = [](const std::string& name) {
-    return "apiVersion: weik.io/v1alpha1\nkind: DatabaseChangeTracking\nmetadata: {name: " +
-           name +
+    return "apiVersion: weik.io/v1alpha1\nkind: DatabaseChangeTracking\nmetadata: {name: " + name +
            "}\nspec:\n  type: mysql\n  parameters:\n    databaseHostname: h\n"
            "    databaseUser: u\n    databaseServerName: same\n";
   };
@@ -361,21 +364,26 @@ TEST(ResourceParser, WrongApiVersionKindAndFields) {
   EXPECT_THAT(printed, HasSubstr("unknown field \"paramters\" in spec; did you mean parameters?"));
 
   EXPECT_THAT(Printed(Parse("- just\n- a list\n")), HasSubstr("must be a mapping"));
-  EXPECT_THAT(Printed(Parse("# only a comment\n")), HasSubstr("no DatabaseChangeTracking resource"));
+  EXPECT_THAT(Printed(Parse("# only a comment\n")),
+              HasSubstr("no DatabaseChangeTracking resource"));
 }
 
 TEST(ResourceParser, ParameterValuesAreChecked) {
   const std::pair<std::string, std::string> cases[] = {
-      {"    databasePort: abc\n", "databasePort must be an integer between 1 and 65535 (is \"abc\")"},
+      {"    databasePort: abc\n",
+       "databasePort must be an integer between 1 and 65535 (is \"abc\")"},
       {"    databasePort: 70000\n", "between 1 and 65535 (is \"70000\")"},
       {"    heartbeatIntervalMs: -5\n", "heartbeatIntervalMs must be an integer between 0"},
       {"    provideTransactionMetadata: yes\n", "must be true or false (is \"yes\")"},
-      {"    snapshotMode: sometimes\n", "snapshotMode must be one of initial, always, "
-                                        "initial_only, no_data, when_needed (is \"sometimes\")"},
+      {"    snapshotMode: sometimes\n",
+       "snapshotMode must be one of initial, always, "
+       "initial_only, no_data, when_needed (is \"sometimes\")"},
       {"    snapshotMode: custom\n", "snapshotMode \"custom\" is not supported; use one of"},
       {"    snapshotMode: intial\n", "did you mean initial?"},
-      {"    decimalHandlingMode: exact\n", "decimalHandlingMode must be one of precise, double, string"},
-      {"    timePrecisionMode: nanoseconds\n", "timePrecisionMode \"nanoseconds\" is not supported"},
+      {"    decimalHandlingMode: exact\n",
+       "decimalHandlingMode must be one of precise, double, string"},
+      {"    timePrecisionMode: nanoseconds\n",
+       "timePrecisionMode \"nanoseconds\" is not supported"},
       {"    binaryHandlingMode: base32\n", "bytes, base64, base64-url-safe, hex"},
       {"    intervalHandlingMode: iso\n", "intervalHandlingMode must be one of numeric, string"},
       {"    skippedOperations: c,x\n", "unknown operation \"x\""},
@@ -410,23 +418,27 @@ TEST(ResourceParser, ValuesAreNormalised) {
 }
 
 TEST(ResourceParser, IncludeListsAreRegularExpressions) {
-  LoadResult result = Parse(Postgres("orders", "    tableIncludeList: public.orders, public.(items\n"));
+  LoadResult result =
+      Parse(Postgres("orders", "    tableIncludeList: public.orders, public.(items\n"));
   ASSERT_EQ(result.problems.size(), 1u) << Printed(result);
   EXPECT_THAT(result.problems[0].message,
               HasSubstr("parameter tableIncludeList: entry \"public.(items\" is not a valid "
                         "regular expression"));
-  result = Parse(Postgres("orders", "    tableIncludeList: public.orders\n"
-                                    "    tableExcludeList: public.audit\n"));
+  result = Parse(Postgres("orders",
+                          "    tableIncludeList: public.orders\n"
+                          "    tableExcludeList: public.audit\n"));
   EXPECT_THAT(Printed(result), HasSubstr("tableIncludeList and tableExcludeList cannot both be "
                                          "given"));
-  EXPECT_TRUE(Parse(Postgres("orders", "    schemaIncludeList: public\n"
-                                       "    tableExcludeList: public\\.audit_.*\n"))
+  EXPECT_TRUE(Parse(Postgres("orders",
+                             "    schemaIncludeList: public\n"
+                             "    tableExcludeList: public\\.audit_.*\n"))
                   .ok());
 }
 
 TEST(ResourceParser, ParameterValueMustBeScalar) {
-  LoadResult result = Parse(Postgres("orders", "    tableIncludeList: [a, b]\n"
-                                               "    databasePassword:\n"));
+  LoadResult result = Parse(Postgres("orders",
+                                     "    tableIncludeList: [a, b]\n"
+                                     "    databasePassword:\n"));
   const std::string printed = Printed(result);
   EXPECT_THAT(printed, HasSubstr("parameter tableIncludeList must be a single value"));
   EXPECT_THAT(printed, HasSubstr("parameter databasePassword has no value"));
@@ -492,8 +504,9 @@ TEST(ResourceParser, BadNatsSettings) {
       {"    stream: {storage: disk}\n", "nats.stream.storage must be file or memory"},
       {"    stream: {replicas: 7}\n", "nats.stream.replicas must be an integer between 1 and 5"},
       {"    stream: {maxAge: 1m, duplicateWindow: 2m}\n", "cannot be longer than maxAge (1m)"},
-      {"    stream: {maxMsgs: 5}\n", "unknown field \"maxMsgs\" in nats.stream; did you mean "
-                                     "maxMessages?"},
+      {"    stream: {maxMsgs: 5}\n",
+       "unknown field \"maxMsgs\" in nats.stream; did you mean "
+       "maxMessages?"},
       {"    confirmDelay: soon\n", "nats.confirmDelay must be a duration"},
       {"    urls: nats://x\n", "unknown field \"urls\" in spec.nats; did you mean url?"},
   };
@@ -504,8 +517,8 @@ TEST(ResourceParser, BadNatsSettings) {
 }
 
 TEST(ResourceParser, LoadsDirectoryOfYamlFilesSorted) {
-  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                                    ("dbct-config-test-" + std::to_string(getpid()));
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("dbct-config-test-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "b.yaml") << Postgres("bravo");
   std::ofstream(dir / "a.yml") << Postgres("alpha");
@@ -533,9 +546,9 @@ TEST(ResourceParser, LoadsDirectoryOfYamlFilesSorted) {
 }
 
 TEST(ResourceParser, JsonMasksSecrets) {
-  LoadResult result = Parse(
-      Postgres("orders", "    databasePassword: hunter2\n") +
-      "  nats: {url: \"nats://me:natspass@nats:4222\", user: me, password: natspass2}\n");
+  LoadResult result =
+      Parse(Postgres("orders", "    databasePassword: hunter2\n") +
+            "  nats: {url: \"nats://me:natspass@nats:4222\", user: me, password: natspass2}\n");
   ASSERT_TRUE(result.ok()) << Printed(result);
   const nlohmann::json json = ResourceToJson(result.resources[0]);
   const std::string text = json.dump();
@@ -566,10 +579,17 @@ TEST(ResourceParser, ProblemsNeverShowSecrets) {
 TEST(ResourceParser, SeedExamplesValidateWithTheirEnvironment) {
   const std::string dir = std::string(DBCT_SOURCE_DIR) + "/manifests/examples";
   const std::map<std::string, std::string> env = {
-      {"DB_HOST", "db"},          {"DB_USER", "u"},           {"DB_PASSWORD", "p"},
-      {"CRM_DB_HOST", "crm"},     {"MONGODB_URI", "mongodb://m:27017/?replicaSet=rs0"},
-      {"MYSQL_PASSWORD", "p"},    {"ORACLE_PASSWORD", "p"},   {"POSTGRES_PASSWORD", "p"},
-      {"DB_NAME", "n"},           {"DB_USERNAME", "u"},       {"SQLSERVER_PASSWORD", "p"}};
+      {"DB_HOST", "db"},
+      {"DB_USER", "u"},
+      {"DB_PASSWORD", "p"},
+      {"CRM_DB_HOST", "crm"},
+      {"MONGODB_URI", "mongodb://m:27017/?replicaSet=rs0"},
+      {"MYSQL_PASSWORD", "p"},
+      {"ORACLE_PASSWORD", "p"},
+      {"POSTGRES_PASSWORD", "p"},
+      {"DB_NAME", "n"},
+      {"DB_USERNAME", "u"},
+      {"SQLSERVER_PASSWORD", "p"}};
   LoadResult result = LoadResources({dir}, WithEnv(env));
   EXPECT_TRUE(result.ok()) << Printed(result);
   EXPECT_EQ(result.resources.size(), 11u);

@@ -1,6 +1,6 @@
 // Helpers of the resource parser: name filters, durations, secrets, suggestions.
-#include <gtest/gtest.h>
 #include <gmock/gmock.h>
+#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <map>
@@ -18,8 +18,8 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 TEST(NameFilter, SplitsTrimmedItems) {
-  EXPECT_THAT(SplitList(" public.orders ,public.items,, "), ElementsAre("public.orders",
-                                                                        "public.items"));
+  EXPECT_THAT(SplitList(" public.orders ,public.items,, "),
+              ElementsAre("public.orders", "public.items"));
   EXPECT_THAT(SplitList("a{1,3},[x,y]z,b\\,c"), ElementsAre("a{1,3}", "[x,y]z", "b,c"));
   EXPECT_TRUE(SplitList("").empty());
 }
@@ -80,8 +80,7 @@ TEST(Duration, ParsesGoStyle) {
 
 TEST(Secrets, NamesThatHoldSecrets) {
   for (const char* name : {"databasePassword", "databaseSslpassword", "nats.password", "token",
-                           "apiSecret", "mongodbConnectionString", "awsCredentials",
-                           "PASSWORD"}) {
+                           "apiSecret", "mongodbConnectionString", "awsCredentials", "PASSWORD"}) {
     EXPECT_TRUE(IsSecretName(name)) << name;
   }
   for (const char* name : {"databaseHostname", "databaseUser", "tableIncludeList"}) {
@@ -113,19 +112,52 @@ TEST(ParameterCatalog, SpecTableIsImplemented) {
   // SPEC §2's table, type by type: every listed parameter is accepted.
   const std::map<SourceType, std::vector<std::string>> table = {
       {SourceType::kPostgres,
-       {"databaseHostname", "databaseDbname", "databaseUser", "databasePort", "databasePassword",
-        "schemaIncludeList", "schemaExcludeList", "tableIncludeList", "tableExcludeList",
-        "columnIncludeList", "columnExcludeList", "snapshotMode", "slotName", "pluginName",
-        "heartbeatIntervalMs", "provideTransactionMetadata", "skippedOperations",
-        "decimalHandlingMode", "timePrecisionMode", "binaryHandlingMode", "intervalHandlingMode",
-        "unavailableValuePlaceholder", "databaseSslmode", "databaseSslrootcert"}},
+       {"databaseHostname",
+        "databaseDbname",
+        "databaseUser",
+        "databasePort",
+        "databasePassword",
+        "schemaIncludeList",
+        "schemaExcludeList",
+        "tableIncludeList",
+        "tableExcludeList",
+        "columnIncludeList",
+        "columnExcludeList",
+        "snapshotMode",
+        "slotName",
+        "pluginName",
+        "heartbeatIntervalMs",
+        "provideTransactionMetadata",
+        "skippedOperations",
+        "decimalHandlingMode",
+        "timePrecisionMode",
+        "binaryHandlingMode",
+        "intervalHandlingMode",
+        "unavailableValuePlaceholder",
+        "databaseSslmode",
+        "databaseSslrootcert"}},
       {SourceType::kMySql,
-       {"databaseHostname", "databaseUser", "databaseServerName", "databasePort",
-        "databasePassword", "databaseServerId", "databaseIncludeList", "databaseExcludeList",
-        "tableIncludeList", "tableExcludeList", "columnIncludeList", "columnExcludeList",
-        "snapshotMode", "heartbeatIntervalMs", "provideTransactionMetadata", "skippedOperations",
-        "decimalHandlingMode", "timePrecisionMode", "binaryHandlingMode",
-        "bigintUnsignedHandlingMode", "databaseSslMode"}},
+       {"databaseHostname",
+        "databaseUser",
+        "databaseServerName",
+        "databasePort",
+        "databasePassword",
+        "databaseServerId",
+        "databaseIncludeList",
+        "databaseExcludeList",
+        "tableIncludeList",
+        "tableExcludeList",
+        "columnIncludeList",
+        "columnExcludeList",
+        "snapshotMode",
+        "heartbeatIntervalMs",
+        "provideTransactionMetadata",
+        "skippedOperations",
+        "decimalHandlingMode",
+        "timePrecisionMode",
+        "binaryHandlingMode",
+        "bigintUnsignedHandlingMode",
+        "databaseSslMode"}},
       {SourceType::kSqlServer,
        {"databaseHostname", "databaseUser", "databaseDbname", "databaseNames", "databasePort",
         "databasePassword", "tableIncludeList", "tableExcludeList", "snapshotMode",

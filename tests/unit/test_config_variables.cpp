@@ -1,6 +1,6 @@
 // {{name}} and {{sys:NAME}} substitution (SPEC §3).
-#include <gtest/gtest.h>
 #include <gmock/gmock.h>
+#include <gtest/gtest.h>
 
 #include "config_test_util.h"
 #include "dbct/config/variables.h"
@@ -8,11 +8,11 @@
 namespace dbct::config {
 namespace {
 
+using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::Parse;
 using testing::Postgres;
 using testing::Printed;
-using ::testing::HasSubstr;
-using ::testing::Not;
 
 EnvLookup Env(std::map<std::string, std::string> vars) {
   return testing::WithEnv(std::move(vars)).env;
@@ -47,7 +47,9 @@ TEST(Variables, EnvironmentValuesAreNotExpandedAgain) {
 }
 
 TEST(Variables, CyclesAreDetected) {
-  VariableResolver resolver({{"a", "x{{b}}", 1, 1}, {"b", "{{c}}", 2, 1}, {"c", "{{a}}", 3, 1},
+  VariableResolver resolver({{"a", "x{{b}}", 1, 1},
+                             {"b", "{{c}}", 2, 1},
+                             {"c", "{{a}}", 3, 1},
                              {"self", "{{self}}", 4, 1}},
                             Env({}));
   resolver.ResolveAll();
@@ -119,8 +121,9 @@ TEST(Variables, InResourcesEveryMissingVariableIsNamed) {
 }
 
 TEST(Variables, InResourcesUndefinedVariableAndUnterminatedBraces) {
-  LoadResult result = Parse(Postgres("orders", "    databasePassword: \"{{dbPasword}}\"\n"
-                                               "    slotName: \"{{sys:SLOT\"\n") +
+  LoadResult result = Parse(Postgres("orders",
+                                     "    databasePassword: \"{{dbPasword}}\"\n"
+                                     "    slotName: \"{{sys:SLOT\"\n") +
                             "  variables:\n    - dbPassword: secret\n");
   const std::string printed = Printed(result);
   EXPECT_THAT(printed, HasSubstr("test.yaml:11: resource \"orders\": variable \"dbPasword\" is "
@@ -147,8 +150,12 @@ TEST(Variables, InResourcesSubstitutionCoversNatsAndType) {
       "    url: \"{{nats}}\"\n"
       "    token: \"{{sys:NATS_TOKEN}}\"\n"
       "    stream: {maxMessages: \"{{sys:MAX}}\", maxAge: \"{{sys:AGE}}\"}\n",
-      {{"PGPORT", "6543"}, {"PGHOST", "pg1"}, {"NATS_HOST", "nats1"}, {"NATS_TOKEN", "tok"},
-       {"MAX", "100"}, {"AGE", "1h"}});
+      {{"PGPORT", "6543"},
+       {"PGHOST", "pg1"},
+       {"NATS_HOST", "nats1"},
+       {"NATS_TOKEN", "tok"},
+       {"MAX", "100"},
+       {"AGE", "1h"}});
   ASSERT_TRUE(result.ok()) << Printed(result);
   const Resource& r = result.resources[0];
   EXPECT_EQ(r.type, SourceType::kPostgres);
@@ -164,8 +171,8 @@ TEST(Variables, InResourcesSubstitutionCoversNatsAndType) {
 }
 
 TEST(Variables, InResourcesValueErrorsShowTheReferenceNotTheValue) {
-  LoadResult result = Parse(Postgres("orders", "    databasePort: \"{{sys:PORT}}\"\n"),
-                            {{"PORT", "not-a-port"}});
+  LoadResult result =
+      Parse(Postgres("orders", "    databasePort: \"{{sys:PORT}}\"\n"), {{"PORT", "not-a-port"}});
   ASSERT_EQ(result.problems.size(), 1u) << Printed(result);
   EXPECT_THAT(result.problems[0].message, HasSubstr("(is \"{{sys:PORT}}\")"));
   EXPECT_THAT(result.problems[0].message, Not(HasSubstr("not-a-port")));
@@ -184,8 +191,8 @@ TEST(Variables, InResourcesVariableListShape) {
     EXPECT_THAT(Printed(Parse(Postgres("orders") + lines)), HasSubstr(message)) << lines;
   }
   // A plain mapping is accepted too, and numbers are text.
-  LoadResult result = Parse(Postgres("orders", "    databasePort: \"{{port}}\"\n") +
-                            "  variables: {port: 5433}\n");
+  LoadResult result =
+      Parse(Postgres("orders", "    databasePort: \"{{port}}\"\n") + "  variables: {port: 5433}\n");
   ASSERT_TRUE(result.ok()) << Printed(result);
   EXPECT_EQ(result.resources[0].Parameter("databasePort"), "5433");
 }

@@ -30,8 +30,10 @@ std::optional<int64_t> UnitNanos(std::string_view unit) {
 }  // namespace
 
 std::optional<nanoseconds> ParseDuration(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
+    text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+    text.remove_suffix(1);
   if (text == "0") return nanoseconds(0);
   if (text.empty()) return std::nullopt;
   int64_t total = 0;
@@ -64,7 +66,7 @@ std::string FormatDuration(nanoseconds duration) {
     left = -left;
   }
   static constexpr std::pair<int64_t, const char*> kUnits[] = {
-      {kNanosPerHour, "h"}, {kNanosPerMinute, "m"}, {kNanosPerSecond, "s"},
+      {kNanosPerHour, "h"},   {kNanosPerMinute, "m"}, {kNanosPerSecond, "s"},
       {kNanosPerMilli, "ms"}, {kNanosPerMicro, "us"}, {1, "ns"}};
   for (const auto& [size, name] : kUnits) {
     if (left >= size) {

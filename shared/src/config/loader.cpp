@@ -108,8 +108,8 @@ void DocumentParser::CheckFields(const YAML::Node& map, std::string_view where,
     }
     const std::string key = it->first.Scalar();
     if (!seen.insert(key).second) {
-      Report(it->first, "field \"" + key + "\" appears twice in " + std::string(where) +
-                            "; keep only one");
+      Report(it->first,
+             "field \"" + key + "\" appears twice in " + std::string(where) + "; keep only one");
       continue;
     }
     if (std::find(fields.begin(), fields.end(), key) != fields.end()) continue;
@@ -183,8 +183,8 @@ std::optional<Resource> DocumentParser::Parse(const YAML::Node& root) {
   } else if (auto text = Scalar(api_version, "apiVersion")) {
     resource.api_version = *text;
     if (*text != kApiVersion) {
-      Report(api_version, "apiVersion \"" + *text + "\" is not supported; use " +
-                              std::string(kApiVersion));
+      Report(api_version,
+             "apiVersion \"" + *text + "\" is not supported; use " + std::string(kApiVersion));
     }
   }
 
@@ -236,10 +236,10 @@ std::optional<Resource> DocumentParser::Parse(const YAML::Node& root) {
       resource.type = *type;
     } else {
       static const std::map<std::string, std::string> kOtherNames = {
-          {"postgresql", "postgres"}, {"pg", "postgres"},      {"mariadb", "mysql"},
+          {"postgresql", "postgres"}, {"pg", "postgres"},          {"mariadb", "mysql"},
           {"mssql", "sqlserver"},     {"sql-server", "sqlserver"}, {"mongo", "mongodb"}};
-      std::string message = "unknown type \"" + *text +
-                            "\"; use one of postgres, mysql, sqlserver, oracle, mongodb";
+      std::string message =
+          "unknown type \"" + *text + "\"; use one of postgres, mysql, sqlserver, oracle, mongodb";
       std::string lower = *text;
       std::transform(lower.begin(), lower.end(), lower.begin(),
                      [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -283,7 +283,8 @@ std::optional<Resource> DocumentParser::Parse(const YAML::Node& root) {
 
   resource.variables = resolver_->ResolvedValues();
   // Problems of a resource in line order (variables are checked before the parameters using them).
-  std::stable_sort(problems_->begin() + static_cast<std::ptrdiff_t>(first_problem), problems_->end(),
+  std::stable_sort(problems_->begin() + static_cast<std::ptrdiff_t>(first_problem),
+                   problems_->end(),
                    [](const Problem& a, const Problem& b) { return a.line < b.line; });
   if (problems_->size() != first_problem) return std::nullopt;
   return resource;
@@ -299,9 +300,11 @@ void DocumentParser::ParseVariables(const YAML::Node& node,
     const std::string name = key.Scalar();
     const std::string what = "variable \"" + name + "\"";
     if (name.empty() || name.rfind("sys:", 0) == 0 ||
-        !std::all_of(name.begin(), name.end(), [](char c) {
-          return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
-        }) ||
+        !std::all_of(name.begin(), name.end(),
+                     [](char c) {
+                       return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' ||
+                              c == '.';
+                     }) ||
         std::isdigit(static_cast<unsigned char>(name.front())) || name.front() == '-' ||
         name.front() == '.') {
       Report(key, "invalid variable name \"" + name +
@@ -331,8 +334,9 @@ void DocumentParser::ParseVariables(const YAML::Node& node,
   }
   for (const YAML::Node& item : node) {
     if (!item.IsMap() || item.size() != 1) {
-      Report(item, "each entry of spec.variables must be a one-key mapping such as "
-                   "\"- dbHost: db1\"");
+      Report(item,
+             "each entry of spec.variables must be a one-key mapping such as "
+             "\"- dbHost: db1\"");
       continue;
     }
     add(item.begin()->first, item.begin()->second);
@@ -443,8 +447,7 @@ std::optional<std::chrono::nanoseconds> DocumentParser::Duration(const YAML::Nod
 
 void DocumentParser::ParseNats(const YAML::Node& node, NatsSettings* nats) {
   CheckFields(node, "spec.nats",
-              {"url", "credentials", "user", "password", "token", "tls", "stream",
-               "confirmDelay"});
+              {"url", "credentials", "user", "password", "token", "tls", "stream", "confirmDelay"});
   auto text = [&](const char* field, std::string* out) {
     if (const YAML::Node value = node[field]) {
       if (auto substituted = Substituted(value, std::string("nats.") + field)) {
@@ -463,7 +466,8 @@ void DocumentParser::ParseNats(const YAML::Node& node, NatsSettings* nats) {
     std::string server;
     while (std::getline(servers, server, ',')) {
       const std::size_t scheme_end = server.find("://");
-      const std::string scheme = scheme_end == std::string::npos ? "" : server.substr(0, scheme_end);
+      const std::string scheme =
+          scheme_end == std::string::npos ? "" : server.substr(0, scheme_end);
       const bool known_scheme = scheme.empty() || scheme == "nats" || scheme == "tls" ||
                                 scheme == "ws" || scheme == "wss";
       const bool blank = server.find_first_not_of(" \t") == std::string::npos;
@@ -475,11 +479,12 @@ void DocumentParser::ParseNats(const YAML::Node& node, NatsSettings* nats) {
       }
     }
   }
-  const int methods = !nats->credentials.empty() + (!nats->user.empty() || !nats->password.empty()) +
-                      !nats->token.empty();
+  const int methods = !nats->credentials.empty() +
+                      (!nats->user.empty() || !nats->password.empty()) + !nats->token.empty();
   if (methods > 1) {
-    Report(node, "spec.nats gives more than one way to authenticate; use credentials, "
-                 "user/password or token");
+    Report(node,
+           "spec.nats gives more than one way to authenticate; use credentials, "
+           "user/password or token");
   }
   if (!nats->password.empty() && nats->user.empty()) {
     Report(node, "nats.password needs nats.user");
@@ -639,8 +644,8 @@ void ParseText(std::string_view text, const std::string& file, const LoadOptions
       ++documents;
       continue;
     } catch (const YAML::Exception& e) {
-      result->problems.push_back(Problem{file, chunk.line_offset + 1, 0, "",
-                                         "cannot read YAML: " + e.msg});
+      result->problems.push_back(
+          Problem{file, chunk.line_offset + 1, 0, "", "cannot read YAML: " + e.msg});
       ++documents;
       continue;
     }
@@ -652,13 +657,13 @@ void ParseText(std::string_view text, const std::string& file, const LoadOptions
         result->resources.push_back(std::move(*resource));
       }
     } catch (const YAML::Exception& e) {
-      result->problems.push_back(Problem{file, chunk.line_offset + 1, 0, "",
-                                         "cannot read resource: " + e.msg});
+      result->problems.push_back(
+          Problem{file, chunk.line_offset + 1, 0, "", "cannot read resource: " + e.msg});
     }
   }
   if (documents == 0 && result->problems.size() == problems_before) {
-    result->problems.push_back(Problem{file, 0, 0, "",
-                                       "no DatabaseChangeTracking resource in this file"});
+    result->problems.push_back(
+        Problem{file, 0, 0, "", "no DatabaseChangeTracking resource in this file"});
   }
 }
 
@@ -677,9 +682,8 @@ void CheckUnique(LoadResult* result) {
     if (!inserted) {
       result->problems.push_back(Problem{
           resource.file, resource.line, 0, resource.name,
-          "name \"" + resource.name + "\" is already used by the resource at " +
-              it->second->file + ":" + std::to_string(it->second->line) +
-              "; names must be unique"});
+          "name \"" + resource.name + "\" is already used by the resource at " + it->second->file +
+              ":" + std::to_string(it->second->line) + "; names must be unique"});
       ok = false;
     }
     if (resource.type == SourceType::kMySql) {

@@ -56,8 +56,8 @@ bool CompileList(std::string_view list, std::vector<std::regex>* patterns,
                  std::vector<std::string>* items, std::string* error) {
   for (std::string& item : SplitList(list)) {
     try {
-      patterns->emplace_back(item, std::regex::ECMAScript | std::regex::icase |
-                                       std::regex::optimize);
+      patterns->emplace_back(item,
+                             std::regex::ECMAScript | std::regex::icase | std::regex::optimize);
     } catch (const std::regex_error& e) {
       if (error) *error = "entry \"" + item + "\" is not a valid regular expression";
       return false;

@@ -63,9 +63,8 @@ constexpr int64_t kMaxInt32 = 2147483647;
 ParameterSpec SnapshotMode(bool allow_never) {
   std::vector<std::pair<std::string, std::string>> aliases = {{"schema_only", "no_data"}};
   if (allow_never) aliases.emplace_back("never", "no_data");
-  return Enum("snapshotMode", "initial", {"initial", "always", "initial_only", "no_data",
-                                          "when_needed"},
-              std::move(aliases),
+  return Enum("snapshotMode", "initial",
+              {"initial", "always", "initial_only", "no_data", "when_needed"}, std::move(aliases),
               {"recovery", "schema_only_recovery", "configuration_based", "custom",
                "when_needed_no_data", "exported"});
 }
@@ -109,9 +108,9 @@ std::vector<ParameterSpec> PostgresParameters() {
   AddLists(&specs, {"schema", "table", "column", "messagePrefix"});
   specs.push_back(SnapshotMode(true));
   specs.push_back(Text("slotName"));
-  specs.push_back(Enum("pluginName", "dbchangetracking", {"dbchangetracking", "pgoutput"}, {},
-                       {"decoderbufs", "wal2json", "wal2json_streaming", "wal2json_rds",
-                        "wal2json_rds_streaming"}));
+  specs.push_back(Enum(
+      "pluginName", "dbchangetracking", {"dbchangetracking", "pgoutput"}, {},
+      {"decoderbufs", "wal2json", "wal2json_streaming", "wal2json_rds", "wal2json_rds_streaming"}));
   specs.push_back(Text("publicationName"));
   AddPipelineParameters(&specs);
   AddHandlingModes(&specs, "adaptive");
@@ -162,8 +161,9 @@ std::vector<ParameterSpec> OracleParameters() {
   specs.push_back(Text("databasePdbName"));
   AddLists(&specs, {"schema", "table", "column"});
   specs.push_back(SnapshotMode(false));
-  specs.push_back(Enum("logMiningStrategy", "online_catalog", {"online_catalog", "redo_log_catalog"},
-                       {}, {"hybrid", "dictionary_from_file"}));
+  specs.push_back(Enum("logMiningStrategy", "online_catalog",
+                       {"online_catalog", "redo_log_catalog"}, {},
+                       {"hybrid", "dictionary_from_file"}));
   specs.push_back(Text("odbcDriver"));
   AddPipelineParameters(&specs);
   AddHandlingModes(&specs, "adaptive");
@@ -175,10 +175,10 @@ std::vector<ParameterSpec> MongoDbParameters() {
   std::vector<ParameterSpec> specs;
   specs.push_back(Text("mongodbConnectionString", true));
   AddLists(&specs, {"database", "collection"});
-  specs.push_back(Enum("captureMode", "change_streams_update_full",
-                       {"change_streams", "change_streams_update_full",
-                        "change_streams_with_pre_image",
-                        "change_streams_update_full_with_pre_image"}));
+  specs.push_back(
+      Enum("captureMode", "change_streams_update_full",
+           {"change_streams", "change_streams_update_full", "change_streams_with_pre_image",
+            "change_streams_update_full_with_pre_image"}));
   specs.push_back(SnapshotMode(true));
   AddPipelineParameters(&specs);
   return specs;
@@ -205,99 +205,254 @@ const std::vector<ParameterSpec>& Catalog(SourceType type) {
 
 // Debezium's own property names (dotted), per connector, from its ConnectorConfig classes.
 constexpr const char* kCommonProperties[] = {
-    "topic.prefix", "tasks.max", "retriable.restart.connector.wait.ms", "tombstones.on.delete",
-    "max.queue.size", "max.batch.size", "poll.interval.ms", "poll.dispatch.interval.ms",
-    "max.queue.size.in.bytes", "queue.provider.type", "snapshot.delay.ms", "snapshot.fetch.size",
-    "incremental.snapshot.chunk.size", "incremental.snapshot.allow.schema.changes",
-    "snapshot.include.collection.list", "provide.transaction.metadata",
-    "transaction.metadata.factory", "event.processing.failure.handling.mode", "converters",
-    "post.processors", "skipped.operations", "skip.messages.without.change",
-    "binary.handling.mode", "schema.name.adjustment.mode", "field.name.adjustment.mode",
-    "query.fetch.size", "snapshot.max.threads", "snapshot.max.threads.multiplier",
-    "signal.data.collection", "signal.poll.interval.ms", "signal.enabled.channels",
-    "topic.naming.strategy", "notification.enabled.channels", "sourceinfo.struct.maker",
-    "errors.max.retries", "errors.retry.delay.initial.ms", "errors.retry.delay.max.ms",
-    "custom.metric.tags", "incremental.snapshot.watermarking.strategy",
-    "snapshot.mode.custom.name", "event.converting.failure.handling.mode", "streaming.delay.ms",
-    "snapshot.locking.mode.custom.name", "snapshot.query.mode", "snapshot.query.mode.custom.name",
-    "connection.validation.timeout.ms", "executor.shutdown.timeout.ms", "extended.headers.enabled",
-    "guardrail.collections.max", "guardrail.collections.limit.action", "heartbeat.interval.ms",
-    "heartbeat.action.query", "heartbeat.topics.prefix", "transforms", "predicates",
-    "key.converter", "value.converter", "header.converter", "connector.class", "name",
+    "topic.prefix",
+    "tasks.max",
+    "retriable.restart.connector.wait.ms",
+    "tombstones.on.delete",
+    "max.queue.size",
+    "max.batch.size",
+    "poll.interval.ms",
+    "poll.dispatch.interval.ms",
+    "max.queue.size.in.bytes",
+    "queue.provider.type",
+    "snapshot.delay.ms",
+    "snapshot.fetch.size",
+    "incremental.snapshot.chunk.size",
+    "incremental.snapshot.allow.schema.changes",
+    "snapshot.include.collection.list",
+    "provide.transaction.metadata",
+    "transaction.metadata.factory",
+    "event.processing.failure.handling.mode",
+    "converters",
+    "post.processors",
+    "skipped.operations",
+    "skip.messages.without.change",
+    "binary.handling.mode",
+    "schema.name.adjustment.mode",
+    "field.name.adjustment.mode",
+    "query.fetch.size",
+    "snapshot.max.threads",
+    "snapshot.max.threads.multiplier",
+    "signal.data.collection",
+    "signal.poll.interval.ms",
+    "signal.enabled.channels",
+    "topic.naming.strategy",
+    "notification.enabled.channels",
+    "sourceinfo.struct.maker",
+    "errors.max.retries",
+    "errors.retry.delay.initial.ms",
+    "errors.retry.delay.max.ms",
+    "custom.metric.tags",
+    "incremental.snapshot.watermarking.strategy",
+    "snapshot.mode.custom.name",
+    "event.converting.failure.handling.mode",
+    "streaming.delay.ms",
+    "snapshot.locking.mode.custom.name",
+    "snapshot.query.mode",
+    "snapshot.query.mode.custom.name",
+    "connection.validation.timeout.ms",
+    "executor.shutdown.timeout.ms",
+    "extended.headers.enabled",
+    "guardrail.collections.max",
+    "guardrail.collections.limit.action",
+    "heartbeat.interval.ms",
+    "heartbeat.action.query",
+    "heartbeat.topics.prefix",
+    "transforms",
+    "predicates",
+    "key.converter",
+    "value.converter",
+    "header.converter",
+    "connector.class",
+    "name",
 };
 
 constexpr const char* kRelationalProperties[] = {
-    "database.hostname", "database.port", "database.user", "database.password",
-    "database.dbname", "database.query.timeout.ms", "table.include.list", "table.exclude.list",
-    "table.ignore.builtin", "column.exclude.list", "column.include.list", "message.key.columns",
-    "decimal.handling.mode", "snapshot.select.statement.overrides", "schema.include.list",
-    "schema.exclude.list", "database.include.list", "database.exclude.list",
-    "time.precision.mode", "snapshot.lock.timeout.ms", "include.schema.changes",
-    "include.schema.comments", "column.propagate.source.type", "datatype.propagate.source.type",
-    "unavailable.value.placeholder", "snapshot.tables.order.by.row.count",
-    "schema.history.internal", "schema.history.internal.kafka.topic",
-    "schema.history.internal.kafka.bootstrap.servers", "schema.history.internal.store.only.captured.tables.ddl",
-    "database.initial.statements", "snapshot.mode", "snapshot.locking.mode",
+    "database.hostname",
+    "database.port",
+    "database.user",
+    "database.password",
+    "database.dbname",
+    "database.query.timeout.ms",
+    "table.include.list",
+    "table.exclude.list",
+    "table.ignore.builtin",
+    "column.exclude.list",
+    "column.include.list",
+    "message.key.columns",
+    "decimal.handling.mode",
+    "snapshot.select.statement.overrides",
+    "schema.include.list",
+    "schema.exclude.list",
+    "database.include.list",
+    "database.exclude.list",
+    "time.precision.mode",
+    "snapshot.lock.timeout.ms",
+    "include.schema.changes",
+    "include.schema.comments",
+    "column.propagate.source.type",
+    "datatype.propagate.source.type",
+    "unavailable.value.placeholder",
+    "snapshot.tables.order.by.row.count",
+    "schema.history.internal",
+    "schema.history.internal.kafka.topic",
+    "schema.history.internal.kafka.bootstrap.servers",
+    "schema.history.internal.store.only.captured.tables.ddl",
+    "database.initial.statements",
+    "snapshot.mode",
+    "snapshot.locking.mode",
     "snapshot.isolation.mode",
 };
 
 constexpr const char* kPostgresProperties[] = {
-    "plugin.name", "slot.name", "slot.drop.on.stop", "slot.failover", "offset.mismatch.strategy",
-    "publication.name", "publication.autocreate.mode", "replica.identity.autoset.values",
-    "slot.stream.params", "slot.max.retries", "slot.retry.delay.ms", "database.sslmode",
-    "database.sslcert", "database.sslkey", "database.sslpassword", "database.sslrootcert",
-    "database.sslfactory", "database.tcpKeepAlive", "database.on.connect.statements",
-    "message.prefix.exclude.list", "message.prefix.include.list", "hstore.handling.mode",
-    "interval.handling.mode", "status.update.interval.ms", "lsn.flush.timeout.ms",
-    "lsn.flush.timeout.action", "include.unknown.datatypes", "schema.refresh.mode",
-    "xmin.fetch.interval.ms", "money.fraction.digits", "publish.via.partition.root",
-    "flush.lsn.source", "lsn.flush.mode", "read.only",
+    "plugin.name",
+    "slot.name",
+    "slot.drop.on.stop",
+    "slot.failover",
+    "offset.mismatch.strategy",
+    "publication.name",
+    "publication.autocreate.mode",
+    "replica.identity.autoset.values",
+    "slot.stream.params",
+    "slot.max.retries",
+    "slot.retry.delay.ms",
+    "database.sslmode",
+    "database.sslcert",
+    "database.sslkey",
+    "database.sslpassword",
+    "database.sslrootcert",
+    "database.sslfactory",
+    "database.tcpKeepAlive",
+    "database.on.connect.statements",
+    "message.prefix.exclude.list",
+    "message.prefix.include.list",
+    "hstore.handling.mode",
+    "interval.handling.mode",
+    "status.update.interval.ms",
+    "lsn.flush.timeout.ms",
+    "lsn.flush.timeout.action",
+    "include.unknown.datatypes",
+    "schema.refresh.mode",
+    "xmin.fetch.interval.ms",
+    "money.fraction.digits",
+    "publish.via.partition.root",
+    "flush.lsn.source",
+    "lsn.flush.mode",
+    "read.only",
 };
 
 constexpr const char* kMySqlProperties[] = {
-    "database.server.id", "database.server.id.offset", "database.ssl.mode",
-    "database.ssl.keystore", "database.ssl.keystore.password", "database.ssl.truststore",
-    "database.ssl.truststore.password", "database.jdbc.driver", "database.protocol",
-    "connect.timeout.ms", "connect.keep.alive", "connect.keep.alive.interval.ms",
-    "use.nongraceful.disconnect", "binlog.net.write.timeout", "binlog.net.read.timeout",
-    "min.row.count.to.stream.results", "binlog.buffer.size", "include.query",
-    "bigint.unsigned.handling.mode", "event.deserialization.failure.handling.mode",
-    "inconsistent.schema.handling.mode", "enable.time.adjuster", "read.only",
-    "gtid.source.includes", "gtid.source.excludes", "gtid.source.filter.dml.events",
-    "gtid.ignore.on.recovery", "ddl.parser.type", "database.server.name",
+    "database.server.id",
+    "database.server.id.offset",
+    "database.ssl.mode",
+    "database.ssl.keystore",
+    "database.ssl.keystore.password",
+    "database.ssl.truststore",
+    "database.ssl.truststore.password",
+    "database.jdbc.driver",
+    "database.protocol",
+    "connect.timeout.ms",
+    "connect.keep.alive",
+    "connect.keep.alive.interval.ms",
+    "use.nongraceful.disconnect",
+    "binlog.net.write.timeout",
+    "binlog.net.read.timeout",
+    "min.row.count.to.stream.results",
+    "binlog.buffer.size",
+    "include.query",
+    "bigint.unsigned.handling.mode",
+    "event.deserialization.failure.handling.mode",
+    "inconsistent.schema.handling.mode",
+    "enable.time.adjuster",
+    "read.only",
+    "gtid.source.includes",
+    "gtid.source.excludes",
+    "gtid.source.filter.dml.events",
+    "gtid.ignore.on.recovery",
+    "ddl.parser.type",
+    "database.server.name",
 };
 
 constexpr const char* kSqlServerProperties[] = {
-    "database.instance", "database.names", "max.iteration.transactions",
-    "incremental.snapshot.option.recompile", "data.query.mode", "streaming.fetch.size",
-    "database.encrypt", "database.trustServerCertificate", "database.applicationIntent",
+    "database.instance",
+    "database.names",
+    "max.iteration.transactions",
+    "incremental.snapshot.option.recompile",
+    "data.query.mode",
+    "streaming.fetch.size",
+    "database.encrypt",
+    "database.trustServerCertificate",
+    "database.applicationIntent",
 };
 
 constexpr const char* kOracleProperties[] = {
-    "database.pdb.name", "database.url", "database.connection.adapter", "rac.nodes",
-    "interval.handling.mode", "log.mining.strategy", "log.mining.transaction.retention.ms",
-    "log.mining.batch.size.min", "log.mining.batch.size.max", "log.mining.batch.size.default",
-    "log.mining.sleep.time.min.ms", "log.mining.sleep.time.max.ms",
-    "log.mining.sleep.time.default.ms", "log.mining.sleep.time.increment.ms",
-    "log.mining.archive.log.only.mode", "log.mining.buffer.type", "log.mining.query.filter.mode",
-    "log.mining.username.include.list", "log.mining.username.exclude.list",
-    "log.mining.session.max.ms", "log.mining.restart.connection", "archive.destination.name",
-    "archive.log.hours", "lob.enabled", "capture.mode", "xstream.out.server.name",
-    "openlogreplicator.source", "openlogreplicator.host", "openlogreplicator.port",
+    "database.pdb.name",
+    "database.url",
+    "database.connection.adapter",
+    "rac.nodes",
+    "interval.handling.mode",
+    "log.mining.strategy",
+    "log.mining.transaction.retention.ms",
+    "log.mining.batch.size.min",
+    "log.mining.batch.size.max",
+    "log.mining.batch.size.default",
+    "log.mining.sleep.time.min.ms",
+    "log.mining.sleep.time.max.ms",
+    "log.mining.sleep.time.default.ms",
+    "log.mining.sleep.time.increment.ms",
+    "log.mining.archive.log.only.mode",
+    "log.mining.buffer.type",
+    "log.mining.query.filter.mode",
+    "log.mining.username.include.list",
+    "log.mining.username.exclude.list",
+    "log.mining.session.max.ms",
+    "log.mining.restart.connection",
+    "archive.destination.name",
+    "archive.log.hours",
+    "lob.enabled",
+    "capture.mode",
+    "xstream.out.server.name",
+    "openlogreplicator.source",
+    "openlogreplicator.host",
+    "openlogreplicator.port",
 };
 
 constexpr const char* kMongoDbProperties[] = {
-    "mongodb.connection.string", "mongodb.user", "mongodb.password", "mongodb.poll.interval.ms",
-    "mongodb.ssl.enabled", "mongodb.ssl.invalid.hostname.allowed", "mongodb.connect.timeout.ms",
-    "mongodb.authsource", "mongodb.server.selection.timeout.ms", "mongodb.socket.timeout.ms",
-    "mongodb.heartbeat.frequency.ms", "mongodb.authentication.class", "database.include.list",
-    "database.exclude.list", "collection.include.list", "collection.exclude.list",
-    "filters.match.mode", "field.exclude.list", "field.renames", "capture.mode",
-    "capture.mode.full.update.type", "json.serialization.mode", "capture.start.op.time",
-    "capture.scope", "capture.target", "snapshot.mode", "snapshot.collection.filter.overrides",
-    "cursor.max.await.time.ms", "cursor.pipeline", "cursor.pipeline.order",
-    "cursor.oversize.handling.mode", "cursor.oversize.skip.threshold", "mongodb.hosts",
-    "mongodb.name", "mongodb.members.auto.discover",
+    "mongodb.connection.string",
+    "mongodb.user",
+    "mongodb.password",
+    "mongodb.poll.interval.ms",
+    "mongodb.ssl.enabled",
+    "mongodb.ssl.invalid.hostname.allowed",
+    "mongodb.connect.timeout.ms",
+    "mongodb.authsource",
+    "mongodb.server.selection.timeout.ms",
+    "mongodb.socket.timeout.ms",
+    "mongodb.heartbeat.frequency.ms",
+    "mongodb.authentication.class",
+    "database.include.list",
+    "database.exclude.list",
+    "collection.include.list",
+    "collection.exclude.list",
+    "filters.match.mode",
+    "field.exclude.list",
+    "field.renames",
+    "capture.mode",
+    "capture.mode.full.update.type",
+    "json.serialization.mode",
+    "capture.start.op.time",
+    "capture.scope",
+    "capture.target",
+    "snapshot.mode",
+    "snapshot.collection.filter.overrides",
+    "cursor.max.await.time.ms",
+    "cursor.pipeline",
+    "cursor.pipeline.order",
+    "cursor.oversize.handling.mode",
+    "cursor.oversize.skip.threshold",
+    "mongodb.hosts",
+    "mongodb.name",
+    "mongodb.members.auto.discover",
 };
 
 // Families of Debezium properties, by camelCased prefix, with why they do not apply.
@@ -308,24 +463,28 @@ struct Family {
 };
 
 constexpr Family kFamilies[] = {
-    {"transforms", "single message transforms are a Kafka Connect feature; consume the events "
-                   "as they are or transform them in the consumer"},
+    {"transforms",
+     "single message transforms are a Kafka Connect feature; consume the events "
+     "as they are or transform them in the consumer"},
     {"predicates", "single message transforms are a Kafka Connect feature"},
-    {"converters", "custom converters are a Kafka Connect feature; values follow Debezium's "
-                   "type mappings and the handling modes"},
+    {"converters",
+     "custom converters are a Kafka Connect feature; values follow Debezium's "
+     "type mappings and the handling modes"},
     {"keyConverter", "events are always JSON"},
     {"valueConverter", "events are always JSON"},
     {"headerConverter", "events are always JSON"},
     {"topic", "events go to the NATS subject dbchangetracking.<metadata.name>"},
     {"schemaHistoryInternal", "dbct keeps table schemas itself and needs no schema history"},
     {"databaseHistory", "dbct keeps table schemas itself and needs no schema history"},
-    {"signal", "signal tables are not supported; start a new snapshot with "
-               "dbchangetracking.snapshot() for postgres"},
+    {"signal",
+     "signal tables are not supported; start a new snapshot with "
+     "dbchangetracking.snapshot() for postgres"},
     {"incrementalSnapshot", "incremental snapshots are not supported"},
     {"notification", "notifications are not supported; watch the status bucket instead"},
     {"errors", "retries are built in"},
-    {"columnMask", "column masking is not supported; leave the column out with "
-                   "columnExcludeList"},
+    {"columnMask",
+     "column masking is not supported; leave the column out with "
+     "columnExcludeList"},
     {"columnTruncate", "column truncation is not supported"},
     {"messageKeyColumns", "the Dbct-Key header always carries the primary key"},
     {"tasksMax", "a tracking always runs as a single task"},
@@ -337,12 +496,18 @@ constexpr Family kFamilies[] = {
 
 // Debezium 1.x names that were renamed.
 constexpr std::pair<const char*, const char*> kRenamed[] = {
-    {"tableWhitelist", "tableIncludeList"},           {"tableBlacklist", "tableExcludeList"},
-    {"schemaWhitelist", "schemaIncludeList"},         {"schemaBlacklist", "schemaExcludeList"},
-    {"databaseWhitelist", "databaseIncludeList"},     {"databaseBlacklist", "databaseExcludeList"},
-    {"columnWhitelist", "columnIncludeList"},         {"columnBlacklist", "columnExcludeList"},
-    {"collectionWhitelist", "collectionIncludeList"}, {"collectionBlacklist", "collectionExcludeList"},
-    {"databaseHistoryKafkaTopic", ""},                {"mongodbHosts", "mongodbConnectionString"},
+    {"tableWhitelist", "tableIncludeList"},
+    {"tableBlacklist", "tableExcludeList"},
+    {"schemaWhitelist", "schemaIncludeList"},
+    {"schemaBlacklist", "schemaExcludeList"},
+    {"databaseWhitelist", "databaseIncludeList"},
+    {"databaseBlacklist", "databaseExcludeList"},
+    {"columnWhitelist", "columnIncludeList"},
+    {"columnBlacklist", "columnExcludeList"},
+    {"collectionWhitelist", "collectionIncludeList"},
+    {"collectionBlacklist", "collectionExcludeList"},
+    {"databaseHistoryKafkaTopic", ""},
+    {"mongodbHosts", "mongodbConnectionString"},
     {"mongodbName", ""},
 };
 
@@ -359,11 +524,21 @@ const std::set<std::string>& KnownDebeziumProperties(SourceType type) {
       add(kCommonProperties);
       if (IsRelational(t)) add(kRelationalProperties);
       switch (t) {
-        case SourceType::kPostgres: add(kPostgresProperties); break;
-        case SourceType::kMySql: add(kMySqlProperties); break;
-        case SourceType::kSqlServer: add(kSqlServerProperties); break;
-        case SourceType::kOracle: add(kOracleProperties); break;
-        case SourceType::kMongoDb: add(kMongoDbProperties); break;
+        case SourceType::kPostgres:
+          add(kPostgresProperties);
+          break;
+        case SourceType::kMySql:
+          add(kMySqlProperties);
+          break;
+        case SourceType::kSqlServer:
+          add(kSqlServerProperties);
+          break;
+        case SourceType::kOracle:
+          add(kOracleProperties);
+          break;
+        case SourceType::kMongoDb:
+          add(kMongoDbProperties);
+          break;
       }
       // What we support is not "unsupported".
       for (const ParameterSpec& spec : Catalog(t)) names.erase(spec.name);
@@ -428,11 +603,10 @@ std::optional<std::string> CheckInteger(const ParameterSpec& spec, const std::st
     if (spec.max == std::numeric_limits<int64_t>::max()) {
       range = "an integer of at least " + std::to_string(spec.min);
     } else {
-      range = "an integer between " + std::to_string(spec.min) + " and " +
-              std::to_string(spec.max);
+      range = "an integer between " + std::to_string(spec.min) + " and " + std::to_string(spec.max);
     }
-    return "parameter " + spec.name + " must be " + range + " (is \"" + Shown(spec, value, written) +
-           "\")";
+    return "parameter " + spec.name + " must be " + range + " (is \"" +
+           Shown(spec, value, written) + "\")";
   }
   return std::nullopt;
 }
@@ -489,9 +663,7 @@ std::optional<std::string> CheckOperations(const ParameterSpec& spec, std::strin
   return std::nullopt;
 }
 
-bool IsSlotNameChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-}
+bool IsSlotNameChar(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; }
 
 bool IsServerNameChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
@@ -499,9 +671,8 @@ bool IsServerNameChar(char c) {
 
 std::optional<std::string> CheckText(const ParameterSpec& spec, const std::string& value,
                                      std::string_view written) {
-  if (spec.name == "slotName" &&
-      (value.empty() || value.size() > 63 ||
-       !std::all_of(value.begin(), value.end(), IsSlotNameChar))) {
+  if (spec.name == "slotName" && (value.empty() || value.size() > 63 ||
+                                  !std::all_of(value.begin(), value.end(), IsSlotNameChar))) {
     return "parameter slotName \"" + Shown(spec, value, written) +
            "\" is not a valid replication slot name; use 1-63 lower-case letters, digits and "
            "underscores";
@@ -537,8 +708,8 @@ std::optional<std::string> CheckParameterValue(const ParameterSpec& spec, std::s
     case ParameterKind::kBoolean: {
       const std::string lower = Lower(*value);
       if (lower != "true" && lower != "false") {
-        return "parameter " + spec.name + " must be true or false (is \"" + Shown(spec, *value, written) +
-               "\")";
+        return "parameter " + spec.name + " must be true or false (is \"" +
+               Shown(spec, *value, written) + "\")";
       }
       *value = lower;
       return std::nullopt;
@@ -622,9 +793,10 @@ std::optional<std::string> ExplainUnsupportedParameter(SourceType type, std::str
     return message;
   }
   if (IsUnsupportedDebeziumProperty(type, name)) {
-    std::string message = "parameter " + quoted +
-                          " is a Debezium property that dbct does not support; remove it";
-    if (const Family* family = FindFamily(type, name)) message += " (" + std::string(family->hint) + ")";
+    std::string message =
+        "parameter " + quoted + " is a Debezium property that dbct does not support; remove it";
+    if (const Family* family = FindFamily(type, name))
+      message += " (" + std::string(family->hint) + ")";
     return message;
   }
   std::string message = "unknown parameter " + quoted + " for type " + type_name;

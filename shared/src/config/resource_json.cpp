@@ -7,7 +7,8 @@ namespace dbct::config {
 
 nlohmann::json ResourceToJson(const Resource& resource) {
   nlohmann::json parameters = nlohmann::json::object();
-  for (const auto& [name, value] : resource.parameters) parameters[name] = DisplayValue(name, value);
+  for (const auto& [name, value] : resource.parameters)
+    parameters[name] = DisplayValue(name, value);
 
   const NatsSettings& nats = resource.nats;
   nlohmann::json nats_json = {

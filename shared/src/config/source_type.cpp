@@ -4,11 +4,16 @@ namespace dbct::config {
 
 std::string_view SourceTypeName(SourceType type) {
   switch (type) {
-    case SourceType::kPostgres: return "postgres";
-    case SourceType::kMySql: return "mysql";
-    case SourceType::kSqlServer: return "sqlserver";
-    case SourceType::kOracle: return "oracle";
-    case SourceType::kMongoDb: return "mongodb";
+    case SourceType::kPostgres:
+      return "postgres";
+    case SourceType::kMySql:
+      return "mysql";
+    case SourceType::kSqlServer:
+      return "sqlserver";
+    case SourceType::kOracle:
+      return "oracle";
+    case SourceType::kMongoDb:
+      return "mongodb";
   }
   return "unknown";
 }

@@ -12,8 +12,10 @@ constexpr std::string_view kClose = "}}";
 constexpr std::string_view kSysPrefix = "sys:";
 
 std::string_view Trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
+    text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+    text.remove_suffix(1);
   return text;
 }
 
@@ -116,8 +118,8 @@ std::optional<std::string> VariableResolver::Expand(std::string_view text, std::
         continue;
       }
       if (!value) {
-        fail("environment variable \"" + name + "\" is not set (used as {{sys:" + name +
-             "}} in " + where + "); set it or change the reference");
+        fail("environment variable \"" + name + "\" is not set (used as {{sys:" + name + "}} in " +
+             where + "); set it or change the reference");
         continue;
       }
       out += *value;  // environment values are taken literally, never expanded again

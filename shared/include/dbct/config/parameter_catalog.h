@@ -27,7 +27,7 @@ struct ParameterSpec {
   std::string name;
   ParameterKind kind = ParameterKind::kString;
   bool required = false;
-  std::string default_value;  // empty: no default
+  std::string default_value;         // empty: no default
   std::vector<std::string> allowed;  // kEnum
   // Older Debezium spellings of a value, read as the canonical one (schema_only -> no_data).
   std::vector<std::pair<std::string, std::string>> value_aliases;

@@ -8,8 +8,8 @@ namespace dbct::config {
 
 struct Problem {
   std::string file;
-  int line = 0;    // 1-based; 0 when unknown
-  int column = 0;  // 1-based; 0 when unknown
+  int line = 0;          // 1-based; 0 when unknown
+  int column = 0;        // 1-based; 0 when unknown
   std::string resource;  // metadata.name, empty when not known yet
   std::string message;   // PostgreSQL style: lower case, names the thing, says what to do
 };

@@ -52,15 +52,16 @@ enum class StorageType { kFile, kMemory };
 // JetStream stream settings (SPEC §4): file storage, limits retention, discard old.
 struct StreamSettings {
   int64_t max_messages = 512;
-  int64_t max_bytes = -1;                                  // -1: unlimited
-  std::chrono::nanoseconds max_age{0};                     // 0: unlimited
+  int64_t max_bytes = -1;               // -1: unlimited
+  std::chrono::nanoseconds max_age{0};  // 0: unlimited
   StorageType storage = StorageType::kFile;
   int replicas = 1;
   std::chrono::nanoseconds duplicate_window = std::chrono::minutes(2);
 };
 
 struct NatsSettings {
-  std::string url;  // resource's own, else the loader's default, else $NATS_URL, else kDefaultNatsUrl
+  std::string
+      url;  // resource's own, else the loader's default, else $NATS_URL, else kDefaultNatsUrl
   std::string credentials;  // path of a .creds file
   std::string user;
   std::string password;

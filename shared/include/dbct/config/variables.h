@@ -63,7 +63,8 @@ class VariableResolver {
 
   std::vector<Entry> entries_;
   std::vector<std::string> resolving_;
-  std::set<std::string> missing_env_;   // each missing environment variable is reported once  // names on the current resolution path, for cycles
+  std::set<std::string> missing_env_;  // each missing environment variable is reported once  //
+                                       // names on the current resolution path, for cycles
   EnvLookup env_;
   std::vector<SubstitutionError> errors_;
 };
