@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "cli_context.h"
-#include "validate_command.h"
+#include "cli_context.hpp"
+#include "validate_command.hpp"
 
 namespace {
 

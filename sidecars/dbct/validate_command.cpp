@@ -1,11 +1,11 @@
-#include "validate_command.h"
+#include "validate_command.hpp"
 
 #include <algorithm>
 #include <iostream>
 
-#include "dbct/config/loader.h"
-#include "dbct/config/resource_json.h"
-#include "dbct/config/secrets.h"
+#include "dbct/config/loader.hpp"
+#include "dbct/config/resource_json.hpp"
+#include "dbct/config/secrets.hpp"
 
 namespace dbct::cli {
 namespace {

@@ -6,10 +6,10 @@
 #include <filesystem>
 #include <fstream>
 
-#include "config_test_util.h"
-#include "dbct/config/loader.h"
-#include "dbct/config/parameter_catalog.h"
-#include "dbct/config/resource_json.h"
+#include "config_test_util.hpp"
+#include "dbct/config/loader.hpp"
+#include "dbct/config/parameter_catalog.hpp"
+#include "dbct/config/resource_json.hpp"
 
 namespace dbct::config {
 namespace {

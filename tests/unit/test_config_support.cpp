@@ -5,11 +5,11 @@
 #include <algorithm>
 #include <map>
 
-#include "dbct/config/duration.h"
-#include "dbct/config/name_filter.h"
-#include "dbct/config/parameter_catalog.h"
-#include "dbct/config/secrets.h"
-#include "dbct/config/suggest.h"
+#include "dbct/config/duration.hpp"
+#include "dbct/config/name_filter.hpp"
+#include "dbct/config/parameter_catalog.hpp"
+#include "dbct/config/secrets.hpp"
+#include "dbct/config/suggest.hpp"
 
 namespace dbct::config {
 namespace {

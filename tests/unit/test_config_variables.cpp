@@ -2,8 +2,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "config_test_util.h"
-#include "dbct/config/variables.h"
+#include "config_test_util.hpp"
+#include "dbct/config/variables.hpp"
 
 namespace dbct::config {
 namespace {

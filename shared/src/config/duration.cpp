@@ -1,4 +1,4 @@
-#include "dbct/config/duration.h"
+#include "dbct/config/duration.hpp"
 
 #include <cctype>
 #include <cstdint>

@@ -1,4 +1,4 @@
-#include "dbct/config/loader.h"
+#include "dbct/config/loader.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -15,10 +15,10 @@
 #include <set>
 #include <sstream>
 
-#include "dbct/config/duration.h"
-#include "dbct/config/parameter_catalog.h"
-#include "dbct/config/secrets.h"
-#include "dbct/config/suggest.h"
+#include "dbct/config/duration.hpp"
+#include "dbct/config/parameter_catalog.hpp"
+#include "dbct/config/secrets.hpp"
+#include "dbct/config/suggest.hpp"
 
 namespace dbct::config {
 namespace {

@@ -1,4 +1,4 @@
-#include "dbct/config/name_filter.h"
+#include "dbct/config/name_filter.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -1,4 +1,4 @@
-#include "dbct/config/parameter_catalog.h"
+#include "dbct/config/parameter_catalog.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -6,9 +6,9 @@
 #include <map>
 #include <set>
 
-#include "dbct/config/name_filter.h"
-#include "dbct/config/secrets.h"
-#include "dbct/config/suggest.h"
+#include "dbct/config/name_filter.hpp"
+#include "dbct/config/secrets.hpp"
+#include "dbct/config/suggest.hpp"
 
 namespace dbct::config {
 namespace {

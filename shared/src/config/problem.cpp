@@ -1,4 +1,4 @@
-#include "dbct/config/problem.h"
+#include "dbct/config/problem.hpp"
 
 namespace dbct::config {
 

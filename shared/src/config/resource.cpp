@@ -1,4 +1,4 @@
-#include "dbct/config/resource.h"
+#include "dbct/config/resource.hpp"
 
 #include <algorithm>
 #include <charconv>

@@ -1,7 +1,7 @@
-#include "dbct/config/resource_json.h"
+#include "dbct/config/resource_json.hpp"
 
-#include "dbct/config/duration.h"
-#include "dbct/config/secrets.h"
+#include "dbct/config/duration.hpp"
+#include "dbct/config/secrets.hpp"
 
 namespace dbct::config {
 

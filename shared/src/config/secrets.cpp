@@ -1,4 +1,4 @@
-#include "dbct/config/secrets.h"
+#include "dbct/config/secrets.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -1,4 +1,4 @@
-#include "dbct/config/source_type.h"
+#include "dbct/config/source_type.hpp"
 
 namespace dbct::config {
 

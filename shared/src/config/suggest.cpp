@@ -1,4 +1,4 @@
-#include "dbct/config/suggest.h"
+#include "dbct/config/suggest.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -1,4 +1,4 @@
-#include "dbct/config/variables.h"
+#include "dbct/config/variables.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -1,5 +1,6 @@
 // Durations as written in resources: Go style ("2m", "1h30m", "500ms", "0").
-#pragma once
+#ifndef DBCT_CONFIG_DURATION_HPP
+#define DBCT_CONFIG_DURATION_HPP
 
 #include <chrono>
 #include <optional>
@@ -15,3 +16,5 @@ std::optional<std::chrono::nanoseconds> ParseDuration(std::string_view text);
 std::string FormatDuration(std::chrono::nanoseconds duration);
 
 }  // namespace dbct::config
+
+#endif  // DBCT_CONFIG_DURATION_HPP

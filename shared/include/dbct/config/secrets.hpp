@@ -1,6 +1,7 @@
 // Secrets never leave the process in clear text: every display of a configuration value goes
 // through these functions.
-#pragma once
+#ifndef DBCT_CONFIG_SECRETS_HPP
+#define DBCT_CONFIG_SECRETS_HPP
 
 #include <string>
 #include <string_view>
@@ -21,3 +22,5 @@ std::string DisplayValue(std::string_view name, std::string_view value);
 std::string MaskUrlCredentials(std::string_view url);
 
 }  // namespace dbct::config
+
+#endif  // DBCT_CONFIG_SECRETS_HPP

@@ -1,13 +1,14 @@
 // Reads DatabaseChangeTracking resources from files and directories and checks them.
-#pragma once
+#ifndef DBCT_CONFIG_LOADER_HPP
+#define DBCT_CONFIG_LOADER_HPP
 
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "dbct/config/problem.h"
-#include "dbct/config/resource.h"
-#include "dbct/config/variables.h"
+#include "dbct/config/problem.hpp"
+#include "dbct/config/resource.hpp"
+#include "dbct/config/variables.hpp"
 
 namespace dbct::config {
 
@@ -38,3 +39,5 @@ LoadResult ParseResources(std::string_view text, std::string_view file_name,
 std::string CheckResourceName(std::string_view name);
 
 }  // namespace dbct::config
+
+#endif  // DBCT_CONFIG_LOADER_HPP

@@ -1,5 +1,6 @@
 // A problem found in a resource file: where it is and what is wrong, ready to print.
-#pragma once
+#ifndef DBCT_CONFIG_PROBLEM_HPP
+#define DBCT_CONFIG_PROBLEM_HPP
 
 #include <string>
 #include <vector>
@@ -20,3 +21,5 @@ using Problems = std::vector<Problem>;
 std::string FormatProblem(const Problem& problem);
 
 }  // namespace dbct::config
+
+#endif  // DBCT_CONFIG_PROBLEM_HPP

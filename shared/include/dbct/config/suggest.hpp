@@ -1,5 +1,6 @@
 // "Did you mean ...?" for names typed by hand.
-#pragma once
+#ifndef DBCT_CONFIG_SUGGEST_HPP
+#define DBCT_CONFIG_SUGGEST_HPP
 
 #include <cstddef>
 #include <optional>
@@ -17,3 +18,5 @@ std::optional<std::string> ClosestMatch(std::string_view name,
                                         const std::vector<std::string>& candidates);
 
 }  // namespace dbct::config
+
+#endif  // DBCT_CONFIG_SUGGEST_HPP

@@ -1,10 +1,11 @@
 // A resource as JSON for `dbct validate -o json`, status and views; secrets masked.
-#pragma once
+#ifndef DBCT_CONFIG_RESOURCE_JSON_HPP
+#define DBCT_CONFIG_RESOURCE_JSON_HPP
 
 #include <nlohmann/json.hpp>
 
-#include "dbct/config/problem.h"
-#include "dbct/config/resource.h"
+#include "dbct/config/problem.hpp"
+#include "dbct/config/resource.hpp"
 
 namespace dbct::config {
 
@@ -14,3 +15,5 @@ nlohmann::json ResourceToJson(const Resource& resource);
 nlohmann::json ProblemToJson(const Problem& problem);
 
 }  // namespace dbct::config
+
+#endif  // DBCT_CONFIG_RESOURCE_JSON_HPP

@@ -1,6 +1,7 @@
 // The DatabaseChangeTracking resource after parsing, variable substitution, checks and
 // defaults (SPEC §2, §3). Everything here is final: consumers never re-validate.
-#pragma once
+#ifndef DBCT_CONFIG_RESOURCE_HPP
+#define DBCT_CONFIG_RESOURCE_HPP
 
 #include <chrono>
 #include <cstdint>
@@ -10,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "dbct/config/source_type.h"
+#include "dbct/config/source_type.hpp"
 
 namespace dbct::config {
 
@@ -100,3 +101,5 @@ struct Resource {
 };
 
 }  // namespace dbct::config
+
+#endif  // DBCT_CONFIG_RESOURCE_HPP

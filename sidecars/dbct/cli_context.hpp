@@ -1,5 +1,6 @@
 // What every dbct subcommand gets from the global options.
-#pragma once
+#ifndef DBCT_CLI_CLI_CONTEXT_HPP
+#define DBCT_CLI_CLI_CONTEXT_HPP
 
 #include <string>
 
@@ -19,3 +20,5 @@ struct GlobalOptions {
 };
 
 }  // namespace dbct::cli
+
+#endif  // DBCT_CLI_CLI_CONTEXT_HPP

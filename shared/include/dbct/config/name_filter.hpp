@@ -1,6 +1,7 @@
 // Include/exclude lists as Debezium reads them: comma-separated regular expressions, each
 // matched case-insensitively against the whole identifier (schema.table, db.collection, ...).
-#pragma once
+#ifndef DBCT_CONFIG_NAME_FILTER_HPP
+#define DBCT_CONFIG_NAME_FILTER_HPP
 
 #include <optional>
 #include <regex>
@@ -46,3 +47,5 @@ bool CompileList(std::string_view list, std::vector<std::regex>* patterns,
                  std::vector<std::string>* items, std::string* error);
 
 }  // namespace dbct::config
+
+#endif  // DBCT_CONFIG_NAME_FILTER_HPP

@@ -1,5 +1,6 @@
 // {{name}} and {{sys:NAME}} substitution (SPEC §3).
-#pragma once
+#ifndef DBCT_CONFIG_VARIABLES_HPP
+#define DBCT_CONFIG_VARIABLES_HPP
 
 #include <functional>
 #include <optional>
@@ -70,3 +71,5 @@ class VariableResolver {
 };
 
 }  // namespace dbct::config
+
+#endif  // DBCT_CONFIG_VARIABLES_HPP

@@ -1,10 +1,11 @@
 // dbct validate -f PATH: parses, substitutes and checks resources.
-#pragma once
+#ifndef DBCT_CLI_VALIDATE_COMMAND_HPP
+#define DBCT_CLI_VALIDATE_COMMAND_HPP
 
 #include <string>
 #include <vector>
 
-#include "cli_context.h"
+#include "cli_context.hpp"
 
 namespace dbct::cli {
 
@@ -12,3 +13,5 @@ namespace dbct::cli {
 int RunValidate(const GlobalOptions& options, const std::vector<std::string>& paths);
 
 }  // namespace dbct::cli
+
+#endif  // DBCT_CLI_VALIDATE_COMMAND_HPP

@@ -1,11 +1,12 @@
 // Helpers shared by the resource parser's unit tests.
-#pragma once
+#ifndef DBCT_TESTS_CONFIG_TEST_UTIL_HPP
+#define DBCT_TESTS_CONFIG_TEST_UTIL_HPP
 
 #include <map>
 #include <optional>
 #include <string>
 
-#include "dbct/config/loader.h"
+#include "dbct/config/loader.hpp"
 
 namespace dbct::config::testing {
 
@@ -50,3 +51,5 @@ inline std::string Postgres(const std::string& name = "orders",
 }
 
 }  // namespace dbct::config::testing
+
+#endif  // DBCT_TESTS_CONFIG_TEST_UTIL_HPP

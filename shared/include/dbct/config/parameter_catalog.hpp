@@ -1,6 +1,7 @@
 // Which parameters each source type accepts (SPEC §2), their kinds, defaults and allowed
 // values, and which real Debezium properties exist but are not implemented.
-#pragma once
+#ifndef DBCT_CONFIG_PARAMETER_CATALOG_HPP
+#define DBCT_CONFIG_PARAMETER_CATALOG_HPP
 
 #include <cstdint>
 #include <limits>
@@ -10,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "dbct/config/source_type.h"
+#include "dbct/config/source_type.hpp"
 
 namespace dbct::config {
 
@@ -62,3 +63,5 @@ std::optional<std::string> ExplainUnsupportedParameter(SourceType type, std::str
 bool IsUnsupportedDebeziumProperty(SourceType type, std::string_view name);
 
 }  // namespace dbct::config
+
+#endif  // DBCT_CONFIG_PARAMETER_CATALOG_HPP

@@ -1,5 +1,6 @@
 // The kinds of database a DatabaseChangeTracking resource can track.
-#pragma once
+#ifndef DBCT_CONFIG_SOURCE_TYPE_HPP
+#define DBCT_CONFIG_SOURCE_TYPE_HPP
 
 #include <optional>
 #include <string_view>
@@ -22,3 +23,5 @@ std::optional<SourceType> ParseSourceType(std::string_view name);
 std::string_view DebeziumConnectorName(SourceType type);
 
 }  // namespace dbct::config
+
+#endif  // DBCT_CONFIG_SOURCE_TYPE_HPP
