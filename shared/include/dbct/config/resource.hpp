@@ -82,7 +82,8 @@ struct Resource {
   std::string description;
   SourceType type = SourceType::kPostgres;
   ParameterMap parameters;  // substituted, checked, normalised, defaults filled in
-  std::vector<std::pair<std::string, std::string>> variables;  // resolved values, in order
+  // Resolved values, in order. They may hold secrets: never print them.
+  std::vector<std::pair<std::string, std::string>> variables;
   NatsSettings nats;
 
   // The events' source.name: databaseServerName for mysql, metadata.name otherwise.
