@@ -17,7 +17,6 @@
 struct DbctBridge
 {
 	dbct_writer *writer;
-	DbctValueContext values;
 };
 
 typedef struct DbctModeName
@@ -104,34 +103,6 @@ destroy_writer(void *arg)
 	bridge->writer = NULL;
 }
 
-/* The placeholder as bytea bytes: "hex:..." gives raw octets, anything else its UTF-8 bytes. */
-static void
-set_placeholder_bytes(DbctBridge *bridge, const char *placeholder)
-{
-	if (placeholder == NULL)
-		placeholder = "__debezium_unavailable_value";
-	if (strncmp(placeholder, "hex:", 4) == 0)
-	{
-		const char *hex = placeholder + 4;
-		size_t		len = strlen(hex);
-		char	   *bytes = palloc(len / 2 + 1);
-
-		if (len % 2 != 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid value \"%s\" for option \"unavailable.value.placeholder\"",
-							placeholder),
-					 errhint("After \"hex:\" give an even number of hexadecimal digits.")));
-		bridge->values.placeholder_bytes_len = hex_decode(hex, len, bytes);
-		bridge->values.placeholder_bytes = bytes;
-	}
-	else
-	{
-		bridge->values.placeholder_bytes = pstrdup(placeholder);
-		bridge->values.placeholder_bytes_len = strlen(placeholder);
-	}
-}
-
 /*
  * DbctBridgeCreate
  *		Creates the event writer, destroyed when owner is reset or deleted.
@@ -144,8 +115,6 @@ DbctBridgeCreate(const DbctBridgeConfig *config, MemoryContext owner)
 	MemoryContextCallback *callback = palloc0(sizeof(MemoryContextCallback));
 	dbct_writer_options options;
 	const char *error;
-
-	set_placeholder_bytes(bridge, config->placeholder);
 
 	memset(&options, 0, sizeof(options));
 	options.modes.decimal_mode = config->decimal_mode;
@@ -210,7 +179,8 @@ DbctBridgeWriteEvent(DbctBridge *bridge, const DbctEvent *event, DbctEncoded *ou
 	source.schema = rel ? rel->schema : "";
 	source.table = rel ? rel->table : "";
 	source.snapshot = "false";
-	source.ts_ms = event->source_ts_ms;
+	source.ts_ms = event->source_ts_us / 1000;
+	source.ts_us = event->source_ts_us;
 	source.tx_id = event->tx_id;
 	source.lsn = event->lsn;
 	source.xmin = -1;			/* Debezium: null unless xmin.fetch.interval.ms is set */
@@ -227,21 +197,21 @@ DbctBridgeWriteEvent(DbctBridge *bridge, const DbctEvent *event, DbctEncoded *ou
 
 		if (event->before.tuple)
 		{
-			DbctFillRow(&bridge->values, rel->columns, rel->ncolumns,
+			DbctFillRow(rel->columns, rel->ncolumns,
 						deformed_for(deformed, &ndeformed, event->before.tuple, event->desc),
 						event->before.identity_only, NULL, &before);
 			change.before = &before;
 		}
 		if (event->after.tuple)
 		{
-			DbctFillRow(&bridge->values, rel->columns, rel->ncolumns,
+			DbctFillRow(rel->columns, rel->ncolumns,
 						deformed_for(deformed, &ndeformed, event->after.tuple, event->desc),
 						false, toast, &after);
 			change.after = &after;
 		}
 		if (event->key.tuple && rel->nkeys > 0)
 		{
-			DbctFillRow(&bridge->values, rel->keys, rel->nkeys,
+			DbctFillRow(rel->keys, rel->nkeys,
 						deformed_for(deformed, &ndeformed, event->key.tuple, event->desc),
 						event->key.identity_only,
 						deformed_for(deformed, &ndeformed, event->key.toast_source, event->desc),

@@ -60,7 +60,7 @@ typedef struct DbctEvent
 	/* source block */
 	const char *name;
 	const char *db;
-	int64		source_ts_ms;
+	int64		source_ts_us;	/* commit time, microseconds since the Unix epoch */
 	int64		tx_id;			/* -1: null */
 	int64		lsn;			/* -1: null */
 	int64		last_commit_lsn;	/* -1: null */

@@ -377,32 +377,20 @@ fill_missing(const DbctColumnPlan *column, dbct_value *value)
 }
 
 /*
- * An unchanged TOASTed value: the placeholder, as bytes for bytea and as a one-element array
- * for arrays (Debezium's rule).
+ * An unchanged TOASTed value: the placeholder, which the writer renders as bytes for bytea and
+ * as a one-element array for arrays (Debezium's UnchangedToastedPlaceholder).
  */
 static void
-fill_unavailable(const DbctValueContext *vc, const DbctTypePlan *plan, dbct_value *value)
+fill_unavailable(const DbctTypePlan *plan, dbct_value *value)
 {
 	memset(value, 0, sizeof(*value));
 	value->precision = plan->precision;
 	value->scale = plan->scale;
+	value->kind = DBCT_V_UNAVAILABLE;
 	if (plan->path == DBCT_PATH_BYTEA)
-	{
-		value->kind = DBCT_V_BYTES;
-		value->data = vc->placeholder_bytes;
-		value->len = vc->placeholder_bytes_len;
-	}
+		value->i64 = 1;
 	else if (plan->path == DBCT_PATH_ARRAY)
-	{
-		dbct_value *element = palloc0(sizeof(dbct_value));
-
-		fill_unavailable(vc, plan->element, element);
-		value->kind = DBCT_V_ARRAY;
-		value->elements = element;
-		value->count = 1;
-	}
-	else
-		value->kind = DBCT_V_UNAVAILABLE;
+		value->i64 = 2;
 }
 
 /*
@@ -434,7 +422,7 @@ is_unchanged_toast(const DbctColumnPlan *column, Datum datum)
  * whose values replace unchanged TOASTed ones (REPLICA IDENTITY FULL); NULL: use the placeholder.
  */
 void
-DbctFillRow(const DbctValueContext *vc, const DbctColumnPlan *columns, int ncolumns,
+DbctFillRow(const DbctColumnPlan *columns, int ncolumns,
 			const DbctDeformed *image, bool identity_only, const DbctDeformed *toast_source,
 			dbct_row *row)
 {
@@ -466,7 +454,7 @@ DbctFillRow(const DbctValueContext *vc, const DbctColumnPlan *columns, int ncolu
 				!is_unchanged_toast(column, toast_source->values[index]))
 				DbctFillValue(&column->type, toast_source->values[index], value);
 			else
-				fill_unavailable(vc, &column->type, value);
+				fill_unavailable(&column->type, value);
 			continue;
 		}
 		DbctFillValue(&column->type, image->values[index], value);

@@ -8,13 +8,6 @@
 #include "dbct/c_api/dbct.h"
 #include "decoder/relcache.h"
 
-typedef struct DbctValueContext
-{
-	/* unavailable.value.placeholder as bytes, for bytea columns ("hex:..." decoded) */
-	const char *placeholder_bytes;
-	size_t		placeholder_bytes_len;
-} DbctValueContext;
-
 /* A tuple split into its columns once, shared by the images that use it. */
 typedef struct DbctDeformed
 {
@@ -25,8 +18,7 @@ typedef struct DbctDeformed
 
 extern void DbctDeform(DbctDeformed *deformed, HeapTuple tuple, TupleDesc desc);
 
-extern void DbctFillRow(const DbctValueContext *vc, const DbctColumnPlan *columns, int ncolumns,
-						const DbctDeformed *image, bool identity_only,
+extern void DbctFillRow(const DbctColumnPlan *columns, int ncolumns, const DbctDeformed *image, bool identity_only,
 						const DbctDeformed *toast_source, dbct_row *row);
 
 extern void DbctFillValue(const DbctTypePlan *plan, Datum datum, dbct_value *value);

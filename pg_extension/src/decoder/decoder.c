@@ -178,11 +178,11 @@ dbct_shutdown(LogicalDecodingContext *ctx)
 	/* everything is freed with ctx->context, through its reset callbacks */
 }
 
-/* PostgreSQL timestamp to Debezium's milliseconds since the Unix epoch. */
+/* PostgreSQL timestamp to microseconds since the Unix epoch. */
 static int64
-timestamp_to_unix_ms(TimestampTz ts)
+timestamp_to_unix_us(TimestampTz ts)
 {
-	return (ts + (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY) / 1000;
+	return ts + (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
 }
 
 static void
@@ -236,15 +236,18 @@ write_payload(LogicalDecodingContext *ctx, DbctDecoderState *state, DbctFrameKin
 	OutputPluginWrite(ctx, true);
 }
 
-/* Commit time of the transaction for source.ts_ms (0 in deterministic mode). */
+/*
+ * Commit time of the transaction in microseconds, for source.ts_ms/ts_us (0 in deterministic
+ * mode). A non-transactional message has no commit: the time it is decoded.
+ */
 static int64
-source_ts_ms(DbctDecoderState *state, ReorderBufferTXN *txn)
+source_ts_us(DbctDecoderState *state, ReorderBufferTXN *txn)
 {
 	if (state->opts.deterministic)
 		return 0;
 	if (txn == NULL)
-		return timestamp_to_unix_ms(GetCurrentTimestamp());
-	return timestamp_to_unix_ms(txn->xact_time.commit_time);
+		return timestamp_to_unix_us(GetCurrentTimestamp());
+	return timestamp_to_unix_us(txn->xact_time.commit_time);
 }
 
 /*
@@ -275,7 +278,7 @@ open_transaction(LogicalDecodingContext *ctx, DbctDecoderState *state, ReorderBu
 	memset(&begin, 0, sizeof(begin));
 	begin.is_end = false;
 	begin.id = state->tx_ident;
-	begin.ts_ms = source_ts_ms(state, txn);
+	begin.ts_ms = source_ts_us(state, txn) / 1000;
 	DbctBridgeWriteTxBoundary(state->bridge, &begin, &json, &len);
 	write_payload(ctx, state, DBCT_FRAME_TX_BEGIN, 0, 0, txn->final_lsn, InvalidXLogRecPtr,
 				  InvalidXLogRecPtr, NULL, NULL, 0, json, len);
@@ -292,7 +295,7 @@ init_event(DbctEvent *event, DbctDecoderState *state, ReorderBufferTXN *txn,
 	event->desc = relation ? RelationGetDescr(relation) : NULL;
 	event->name = state->source_name;
 	event->db = state->db_name ? state->db_name : "";
-	event->source_ts_ms = source_ts_ms(state, txn);
+	event->source_ts_us = source_ts_us(state, txn);
 	if (state->opts.deterministic)
 	{
 		event->tx_id = event->lsn = event->last_commit_lsn = -1;
@@ -601,7 +604,7 @@ dbct_commit(LogicalDecodingContext *ctx, ReorderBufferTXN *txn, XLogRecPtr commi
 		memset(&end, 0, sizeof(end));
 		end.is_end = true;
 		end.id = state->tx_ident;
-		end.ts_ms = source_ts_ms(state, txn);
+		end.ts_ms = source_ts_us(state, txn) / 1000;
 		end.event_count = state->tx_events;
 		end.ncollections = ncollections;
 		end.collections = collections;
