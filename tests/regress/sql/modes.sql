@@ -26,9 +26,11 @@ SELECT data::json->'after' AS precise
 FROM pg_logical_slot_peek_changes('modes_slot', NULL, NULL, 'deterministic', 'true',
     'columnIncludeList', 'public\.modes\.(id|n102|n|m|na)', 'table.exclude.list', '.*specials');
 -- precise mode cannot carry NaN: an ERROR naming the column, nothing consumed
+\set VERBOSITY terse
 SELECT data::json->'after' AS precise
 FROM pg_logical_slot_peek_changes('modes_slot', NULL, NULL, 'deterministic', 'true',
     'table.include.list', 'public.specials');
+\set VERBOSITY default
 SELECT data::json->'after' AS double
 FROM pg_logical_slot_peek_changes('modes_slot', NULL, NULL, 'deterministic', 'true',
     'decimal.handling.mode', 'double',
