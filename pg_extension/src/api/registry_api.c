@@ -18,6 +18,7 @@
 #include "utils/memutils.h"
 #include "utils/pg_lsn.h"
 #include "utils/timestamp.h"
+#include "utils/guc.h"
 #include "utils/wait_event.h"
 
 #include "dbchangetracking.h"
