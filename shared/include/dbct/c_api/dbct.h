@@ -80,7 +80,11 @@ typedef enum dbct_value_kind {
   DBCT_V_TIMESTAMP,   /* i64: microseconds since 1970-01-01 00:00 (no zone); precision */
   DBCT_V_TIMESTAMPTZ, /* i64: microseconds since the epoch, UTC; precision */
   DBCT_V_INTERVAL,    /* months, days, i64 = microseconds */
-  DBCT_V_UNAVAILABLE, /* an unchanged TOASTed value: the unavailable-value placeholder */
+  DBCT_V_UNAVAILABLE, /* an unchanged TOASTed value: the unavailable-value placeholder;
+                         i64 says its form (Debezium UnchangedToastedPlaceholder):
+                         0 text column: the placeholder string,
+                         1 bytea: the placeholder's bytes, encoded by binary mode,
+                         2 array: a one-element array holding the placeholder string */
   DBCT_V_ARRAY,       /* elements/count: JSON array of the elements */
   DBCT_V_RAW_JSON     /* data/len: already valid JSON text, copied verbatim (e.g. a struct) */
 } dbct_value_kind;
@@ -134,6 +138,7 @@ typedef struct dbct_pg_source {
   int64_t lsn;           /* -1: null; LSN of this change */
   int64_t xmin;          /* -1: null */
   int64_t last_commit_lsn; /* -1: null; first element of source.sequence */
+  int64_t ts_us;         /* commit time in µs since epoch (source.ts_us/ts_ns); 0 -> ts_ms*1000 */
 } dbct_pg_source;
 
 /* Per-event transaction block (provide.transaction.metadata). */
@@ -187,7 +192,7 @@ void dbct_writer_destroy(dbct_writer* writer);
 /* Error text of the last failed call, or "" when none. */
 const char* dbct_writer_error(const dbct_writer* writer);
 
-/* Writes one change event. *value_json/*value_len: the event body; *key_json/*key_len: the key
+/* Writes one change event. *value_json, *value_len: the event body; *key_json, *key_len: the key
  * object (Dbct-Key header / message key), "null" when the change has none. */
 dbct_status dbct_write_change(dbct_writer* writer, const dbct_change* change,
                               const char** value_json, size_t* value_len, const char** key_json,
