@@ -67,9 +67,30 @@ CREATE FUNCTION @extschema@._status_rows(
 
 -- Slots are created and dropped with the extension owner's rights: a tracking admin needs no
 -- REPLICATION attribute of its own.
+-- Servers with output_plugin_libraries (PostgreSQL minor releases that restrict which
+-- libraries may be output plugins) are told, for this call only, that ours may be used for
+-- the slots of trackings.
 CREATE FUNCTION @extschema@._create_slot(slot_name name) RETURNS pg_lsn
-    LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-    AS $$ SELECT lsn FROM pg_catalog.pg_create_logical_replication_slot(slot_name, 'dbchangetracking') $$;
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    libraries text := current_setting('output_plugin_libraries', true);
+    trusted boolean := libraries IS NULL
+        OR 'dbchangetracking' = ANY (regexp_split_to_array(btrim(libraries), '\s*,\s*'));
+    result pg_lsn;
+BEGIN
+    IF NOT trusted THEN
+        PERFORM set_config('output_plugin_libraries',
+                           CASE WHEN btrim(libraries) = '' THEN '' ELSE libraries || ', ' END
+                           || 'dbchangetracking', true);
+    END IF;
+    SELECT s.lsn INTO result
+        FROM pg_create_logical_replication_slot(_create_slot.slot_name, 'dbchangetracking') s;
+    IF NOT trusted THEN
+        PERFORM set_config('output_plugin_libraries', libraries, true);
+    END IF;
+    RETURN result;
+END
+$$;
 
 CREATE FUNCTION @extschema@._drop_slot(slot_name name) RETURNS void
     LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp

@@ -296,7 +296,7 @@ push_pending(uint64 seq_needed, XLogRecPtr end_lsn)
  * transaction whose frames are all acknowledged (and, with confirmDelay, long enough ago).
  */
 static void
-confirm_acknowledged(void)
+confirm_acknowledged(XLogRecPtr idle_upto)
 {
 	TimestampTz now = GetCurrentTimestamp();
 	XLogRecPtr	confirm = InvalidXLogRecPtr;
@@ -338,6 +338,16 @@ confirm_acknowledged(void)
 		ws.pending_head = (ws.pending_head + 1) % ws.pending_cap;
 		ws.pending_count--;
 	}
+	/*
+	 * Caught up with nothing outstanding: everything committed before the read position is
+	 * published and acknowledged, so the slot may move there (as pg_logical_slot_get_changes
+	 * does). This keeps it moving when WAL comes only from other databases or from records
+	 * that are no transaction of ours.
+	 */
+	if (idle_upto != InvalidXLogRecPtr && ws.pending_count == 0 &&
+		dbct_pub_in_flight(ws.pub) == 0 && ws.acked == ws.last_seq)
+		confirm = Max(confirm, idle_upto);
+
 	if (confirm != InvalidXLogRecPtr && confirm > ws.confirmed_lsn)
 	{
 		LogicalConfirmReceivedLocation(confirm);
@@ -595,9 +605,25 @@ decode_available(LogicalDecodingContext *ctx)
 			LogicalDecodingProcessRecord(ctx, ctx->reader);
 		CHECK_FOR_INTERRUPTS();
 		if ((n & 1023) == 1023)
-			confirm_acknowledged();
+			confirm_acknowledged(InvalidXLogRecPtr);
 	}
 	return ctx->reader->EndRecPtr >= end_of_wal;
+}
+
+/*
+ * trust_own_plugin — on servers whose output_plugin_libraries limits the libraries usable as
+ * output plugins, allow ours in this process: the worker only decodes its own tracking's slot.
+ */
+static void
+trust_own_plugin(void)
+{
+	const char *libraries = GetConfigOption("output_plugin_libraries", true, false);
+
+	if (libraries == NULL || strstr(libraries, "dbchangetracking") != NULL)
+		return;
+	SetConfigOption("output_plugin_libraries",
+					libraries[0] ? psprintf("%s, dbchangetracking", libraries) : "dbchangetracking",
+					PGC_SUSET, PGC_S_OVERRIDE);
 }
 
 static LogicalDecodingContext *
@@ -614,6 +640,7 @@ start_decoding(void)
 				(errmsg("replication slot \"%s\" uses output plugin \"%s\", not dbchangetracking",
 						ws.config.slot_name, NameStr(MyReplicationSlot->data.plugin))));
 
+	trust_own_plugin();
 	old = MemoryContextSwitchTo(TopMemoryContext);
 	options = dbct_plugin_options(&ws.config);
 	ctx = CreateDecodingContext(InvalidXLogRecPtr, options, false,
@@ -643,7 +670,7 @@ finish(void)
 		CHECK_FOR_INTERRUPTS();
 	}
 	if (ws.pub != NULL && MyReplicationSlot != NULL)
-		confirm_acknowledged();
+		confirm_acknowledged(InvalidXLogRecPtr);
 }
 
 /*
@@ -740,7 +767,7 @@ run(void)
 			break;
 
 		caught_up = decode_available(ctx);
-		confirm_acknowledged();
+		confirm_acknowledged(caught_up ? ctx->reader->EndRecPtr : InvalidXLogRecPtr);
 		if (dbct_snapshot_step(ctx))
 			caught_up = false;
 		else if (ws.entry->state == DBCT_STATE_SNAPSHOTTING && ws.recovering == NULL)
