@@ -102,11 +102,13 @@ define_gucs(void)
 							   "Client key file for NATS.",
 							   NULL, &dbct_nats_tls_key, "",
 							   PGC_SIGHUP, GUC_SUPERUSER_ONLY, NULL, NULL, NULL);
-	DefineCustomIntVariable("dbchangetracking.max_workers",
-							"Maximum number of trackings (one background worker each).",
-							"Also count them in max_worker_processes.",
-							&dbct_max_workers, 8, 1, 1024,
-							PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	/* PGC_POSTMASTER variables can only be made while preloading */
+	if (process_shared_preload_libraries_in_progress)
+		DefineCustomIntVariable("dbchangetracking.max_workers",
+								"Maximum number of trackings (one background worker each).",
+								"Also count them in max_worker_processes.",
+								&dbct_max_workers, 8, 1, 1024,
+								PGC_POSTMASTER, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("dbchangetracking.max_in_flight",
 							"Maximum number of NATS publishes awaiting acknowledgement per tracking.",
 							NULL, &dbct_max_in_flight, 4096, 1, 1000000,
