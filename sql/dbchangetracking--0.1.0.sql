@@ -359,6 +359,10 @@ BEGIN
             CASE WHEN coalesce(options->>'snapshotMode', 'initial') = 'initial'
                  THEN 'snapshot' ELSE 'streaming' END);
     PERFORM @extschema@._queue_change(name, 'add');
+    IF coalesce(options->>'snapshotMode', 'initial') = 'initial' THEN
+        RAISE NOTICE 'the initial snapshot is not implemented yet: tracking "%" publishes the changes made from now on', name
+            USING HINT = 'Set snapshotMode to never to silence this notice.';
+    END IF;
 END
 $$;
 
@@ -424,6 +428,9 @@ BEGIN
     PERFORM @extschema@._check_admin();
     PERFORM @extschema@._check_prerequisites();
     row := @extschema@._get(name);
+    RAISE EXCEPTION 'snapshot() is not implemented yet'
+        USING ERRCODE = 'feature_not_supported',
+              HINT = 'Re-reading tables while streaming comes with the snapshot support of a later version.';
     tracked := string_to_array(row.tables, ',');
     IF tables IS NULL THEN
         table_list := tracked;

@@ -393,6 +393,33 @@ def test_idle_tracked_table_lets_the_slot_advance(postgres_server, nats_server):
     assert change_events(nats_server, "items") == []
 
 
+def test_large_transaction_streams_with_bounded_in_flight(make_postgres_server, nats_server):
+    pg = make_postgres_server(conf_lines=["dbchangetracking.max_in_flight = 64"])
+    start_items_tracking(pg, nats_server)
+    conn = connect(pg)
+    sql(conn, "INSERT INTO items SELECT g, 'v1' FROM generate_series(1, 50000) g")
+    events = change_events(nats_server, "items", expected=50000, timeout=180)
+    assert [row_id(e) for e in events] == list(range(1, 50001))
+
+
+def test_confirm_delay_keeps_the_slot_behind_acks(postgres_server, nats_server):
+    conn = setup_extension(postgres_server)
+    sql(conn, "CREATE TABLE public.items (id int PRIMARY KEY, val text)")
+    opts = {"nats": {"url": nats_server.url, "confirmDelay": "3s", "stream": dict(UNLIMITED)},
+            "snapshotMode": "never"}
+    sql(conn, "SELECT dbchangetracking.track('items', 'public.items', %s)", json.dumps(opts))
+    wait_state(conn, "items", "streaming")
+    before = sql(conn, "SELECT confirmed_lsn FROM dbchangetracking.status")[0][0]
+    sql(conn, "INSERT INTO items VALUES (1, 'x')")
+    lsn = sql(conn, "SELECT pg_current_wal_lsn()")[0][0]
+    change_events(nats_server, "items", expected=1)
+    time.sleep(1.0)
+    assert sql(conn, "SELECT confirmed_lsn < %s::pg_lsn FROM dbchangetracking.status", lsn)[0][0], \
+        f"confirmed before confirmDelay passed (was {before})"
+    wait_for(lambda: sql(conn, "SELECT confirmed_lsn >= %s::pg_lsn FROM dbchangetracking.status",
+                         lsn)[0][0], 15, "confirmation after the delay")
+
+
 # ---- bad input --------------------------------------------------------------------------------
 
 
@@ -419,6 +446,9 @@ def test_bad_input_gives_clear_errors(postgres_server, nats_server):
     e = sql_error(conn, track_sql, "orders", "public.orders; DROP TABLE orders", nats)
     assert "invalid table name" in str(e) or "does not exist" in str(e)
     assert sql(conn, "SELECT to_regclass('public.orders') IS NOT NULL")[0][0]
+    e = sql_error(conn, "SELECT dbchangetracking.track('orders', 'public.orders', %s)",
+                  json.dumps({"nats": {"bogus": 1}}))
+    assert 'unknown option "nats.bogus"' in str(e)
     e = sql_error(conn, "SELECT dbchangetracking.pause('nope')")
     assert 'tracking "nope" does not exist' in str(e)
     # nothing was left behind by the failed calls
