@@ -29,6 +29,7 @@
 #include "replication/output_plugin.h"
 #include "replication/slot.h"
 #include "utils/datum.h"
+#include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
@@ -57,6 +58,7 @@ typedef struct DbctDecoderState
 	char	   *tx_ident;		/* "<txid>:<lsn>" */
 	int64		tx_ordinal;		/* deterministic mode: transactions with events so far */
 	int			filtered_changes;
+	int			guc_nest_level; /* > 0: output settings to undo at shutdown */
 } DbctDecoderState;
 
 extern void _PG_output_plugin_init(OutputPluginCallbacks *cb);
@@ -128,6 +130,34 @@ load_db_name(DbctDecoderState *state)
 	MemoryContextSwitchTo(caller);
 }
 
+/*
+ * Output functions (ranges of dates and timestamps, and other types shown as text) render
+ * values as Debezium reads them through pgjdbc: ISO dates, PostgreSQL intervals, UTC, and
+ * independent of the session's settings. In a SQL call (inside a transaction) the settings are
+ * saved and undone at shutdown; a walsender or worker session belongs to the decoding, so
+ * there they are simply set.
+ */
+static void
+set_output_settings(DbctDecoderState *state)
+{
+	static const char *const settings[][2] = {
+		{"datestyle", "ISO, MDY"},
+		{"intervalstyle", "postgres"},
+		{"timezone", "UTC"},
+		{"extra_float_digits", "1"},
+	};
+	GucAction	action = GUC_ACTION_SET;
+
+	if (IsTransactionState())
+	{
+		state->guc_nest_level = NewGUCNestLevel();
+		action = GUC_ACTION_SAVE;
+	}
+	for (int i = 0; i < lengthof(settings); i++)
+		(void) set_config_option(settings[i][0], settings[i][1], PGC_USERSET, PGC_S_SESSION,
+								 action, true, 0, false);
+}
+
 static void
 dbct_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt, bool is_init)
 {
@@ -155,6 +185,7 @@ dbct_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt, bool is_init
 	/* the consumer has everything up to the confirmed position: that is the last commit */
 	state->last_commit_lsn = ctx->slot->data.confirmed_flush;
 	load_db_name(state);
+	set_output_settings(state);
 
 	DbctRelCacheInit(ctx->context, &state->opts);
 
@@ -174,7 +205,14 @@ dbct_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt, bool is_init
 static void
 dbct_shutdown(LogicalDecodingContext *ctx)
 {
-	/* everything is freed with ctx->context, through its reset callbacks */
+	DbctDecoderState *state = ctx->output_plugin_private;
+
+	/* memory is freed with ctx->context, through its reset callbacks */
+	if (state != NULL && state->guc_nest_level > 0)
+	{
+		AtEOXact_GUC(false, state->guc_nest_level);
+		state->guc_nest_level = 0;
+	}
 }
 
 /* PostgreSQL timestamp to microseconds since the Unix epoch. */

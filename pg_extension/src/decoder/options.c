@@ -14,6 +14,7 @@
 #include "mb/pg_wchar.h"
 #include "nodes/makefuncs.h"
 #include "utils/builtins.h"
+#include "utils/varlena.h"
 
 typedef enum DbctOptionId
 {
@@ -75,6 +76,31 @@ static const DbctOptionName option_names[] = {
 	{"deterministic", OPT_DETERMINISTIC},
 	{"framed", OPT_FRAMED},
 };
+
+/* The known option name nearest to an unknown one, if it is close enough to be a typo. */
+static const char *
+closest_option_name(const char *name)
+{
+	const char *best = NULL;
+	int			best_distance = 3;	/* at most two edits */
+	int			len = strlen(name);
+
+	for (int i = 0; i < lengthof(option_names); i++)
+	{
+		const char *candidate = option_names[i].name;
+		int			distance;
+
+		if (pg_strcasecmp(candidate, name) == 0)
+			return candidate;
+		distance = varstr_levenshtein(name, len, candidate, strlen(candidate), 1, 1, 1, true);
+		if (distance < best_distance)
+		{
+			best_distance = distance;
+			best = candidate;
+		}
+	}
+	return best;
+}
 
 static void
 reject_value(const char *name, const char *value, const char *hint)
@@ -247,10 +273,15 @@ DbctParseOptions(List *options, DbctDecoderOptions *result)
 			if (strcmp(option_names[i].name, name) == 0)
 				id = option_names[i].id;
 		if (id < 0)
+		{
+			const char *close = closest_option_name(name);
+
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("unrecognized option \"%s\" for output plugin \"dbchangetracking\"",
-							name)));
+							name),
+					 close ? errhint("Did you mean \"%s\"?", close) : 0));
+		}
 		if (given_as[id] != NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -13,7 +13,9 @@
 #include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
 #include "decoder/relcache.h"
+#include "access/transam.h"
 #include "nodes/primnodes.h"
+#include "optimizer/optimizer.h"
 #include "rewrite/rewriteHandler.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
@@ -264,6 +266,15 @@ set_constant_default(DbctColumnPlan *column, Relation relation, Form_pg_attribut
 	if (!att->atthasdef || att->attgenerated)
 		return;
 	expr = build_column_default(relation, att->attnum);
+	/*
+	 * A literal default of a length-limited type comes wrapped in its built-in length
+	 * coercion (varchar(10), numeric(6,2)); fold that, and nothing else, to the constant.
+	 */
+	if (expr != NULL && IsA(expr, FuncExpr) &&
+		((FuncExpr *) expr)->funcid < FirstNormalObjectId &&
+		list_length(((FuncExpr *) expr)->args) >= 1 &&
+		IsA(linitial(((FuncExpr *) expr)->args), Const))
+		expr = eval_const_expressions(NULL, expr);
 	if (expr == NULL || !IsA(expr, Const))
 		return;
 	if (((Const *) expr)->constisnull || ((Const *) expr)->consttype != att->atttypid)

@@ -114,17 +114,19 @@ void JsonWriter::AppendEscaped(std::string& out, std::string_view value) {
 }
 
 void JsonWriter::Int(int64_t value) {
-  Separate();
   char buf[24];
-  auto result = std::to_chars(buf, buf + sizeof buf, value);
+  char* p = buf;
+  if (need_comma_) *p++ = ',';
+  auto result = std::to_chars(p, buf + sizeof buf, value);
   out_.append(buf, result.ptr - buf);
   need_comma_ = true;
 }
 
 void JsonWriter::UInt(uint64_t value) {
-  Separate();
   char buf[24];
-  auto result = std::to_chars(buf, buf + sizeof buf, value);
+  char* p = buf;
+  if (need_comma_) *p++ = ',';
+  auto result = std::to_chars(p, buf + sizeof buf, value);
   out_.append(buf, result.ptr - buf);
   need_comma_ = true;
 }
