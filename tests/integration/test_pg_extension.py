@@ -371,6 +371,12 @@ def test_untrack_drops_slot_and_stream(postgres_server, nats_server):
     conn = start_items_tracking(postgres_server, nats_server)
     sql(conn, "INSERT INTO items VALUES (1, 'x')")
     change_events(nats_server, "items", expected=1)
+    # an idle tracking notices too that NATS went away
+    nats_server.kill()
+    st = wait_state(conn, "items", "retrying")
+    assert "NATS" in st[1]
+    nats_server.start()
+    wait_state(conn, "items", "streaming")
     sql(conn, "SELECT dbchangetracking.untrack('items', drop_stream => true)")
     assert sql(conn, "SELECT count(*) FROM pg_replication_slots")[0][0] == 0
     assert sql(conn, "SELECT count(*) FROM dbchangetracking.trackings")[0][0] == 0

@@ -213,6 +213,11 @@ dbct_status dbct_publisher_acked(dbct_publisher* p, uint64_t* acked) {
     *acked = 0;
     if (!p->publisher) return DBCT_OK;
     *acked = p->publisher->Poll(milliseconds(0));
+    if (p->connection && !p->connection->connected()) {
+      // Also while idle: the status should say that NATS is away before anything fails.
+      p->error = "lost the connection to NATS; reconnecting";
+      return DBCT_RETRY_LATER;
+    }
     if (p->publisher->Recovering()) {
       p->error = p->publisher->LastError();
       return DBCT_RETRY_LATER;
