@@ -34,8 +34,7 @@
 #include "utils/rel.h"
 #include "utils/timestamp.h"
 
-/* Until the module's main file exists (dbchangetracking.c), the plugin carries the magic block. */
-PG_MODULE_MAGIC;
+/* The module's magic block is in dbchangetracking.c. */
 
 /* Filtered changes between progress reports, so a busy untracked table keeps the slot moving. */
 #define DBCT_PROGRESS_EVERY 100
