@@ -595,6 +595,20 @@ class NatsServer(Server):
 # PostgreSQL
 
 
+OUTPUT_PLUGINS = "pgoutput, test_decoding, wal2json, dbchangetracking"
+_allow_list = None
+
+
+def pg_has_output_plugin_allow_list():
+    """PostgreSQL 15.20+ loads only the output plugins named in output_plugin_libraries."""
+    global _allow_list
+    if _allow_list is None:
+        out = subprocess.run([os.path.join(PG_BIN, "postgres"), "--describe-config"],
+                             capture_output=True, text=True).stdout
+        _allow_list = any(line.startswith("output_plugin_libraries\t") for line in out.splitlines())
+    return _allow_list
+
+
 def pg_extension_installed(name="dbchangetracking"):
     """Whether the extension's shared library is in PostgreSQL's pkglibdir."""
     try:
@@ -730,6 +744,8 @@ class PostgresServer(Server):
         ]
         if self.preload:
             lines.append("shared_preload_libraries = 'dbchangetracking'")
+        if pg_has_output_plugin_allow_list():
+            lines.append(f"output_plugin_libraries = '{OUTPUT_PLUGINS}'")
         return lines
 
     def _write_conf(self):

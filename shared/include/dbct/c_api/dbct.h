@@ -19,7 +19,11 @@
 extern "C" {
 #endif
 
-typedef enum dbct_status { DBCT_OK = 0, DBCT_ERROR = 1 } dbct_status;
+typedef enum dbct_status {
+  DBCT_OK = 0,
+  DBCT_ERROR = 1,      /* failed; the error text is on the handle */
+  DBCT_RETRY_LATER = 2 /* not now (bound reached, not connected yet): try again later */
+} dbct_status;
 
 /* ---- handling modes (Debezium's names in comments) ---------------------------------------- */
 
@@ -199,6 +203,100 @@ dbct_status dbct_write_tx_boundary(dbct_writer* writer, const dbct_tx_boundary* 
 
 /* The library's version string (source.version). */
 const char* dbct_version(void);
+
+/* ---- the NATS publisher (used by the in-server worker) ------------------------------------
+ *
+ * One handle per tracking, created and used by one thread (the worker's main thread). It owns
+ * a cnats connection: create it only inside the worker process, never in the postmaster. cnats
+ * threads are started with all signals blocked. Nothing here calls back into the caller.
+ *
+ * Publishing is asynchronous with a bounded number of messages in flight. The caller numbers
+ * its messages with increasing sequence numbers (1, 2, ...); dbct_publisher_acked() returns
+ * the highest of them such that it and every earlier one are acknowledged by JetStream. A
+ * message that JetStream refuses, or whose acknowledgement is lost, puts the handle into a
+ * failed state: every later call returns DBCT_ERROR and the caller starts over from its last
+ * confirmed position (the stream's last Dbct-Position and the duplicate window make that
+ * exactly once). */
+
+typedef struct dbct_publisher dbct_publisher;
+
+typedef enum dbct_subject_kind {
+  DBCT_SUBJECT_CHANGE = 0,      /* dbchangetracking.N */
+  DBCT_SUBJECT_TRANSACTION = 1, /* dbchangetracking.N.transaction */
+  DBCT_SUBJECT_MESSAGE = 2,     /* dbchangetracking.N.message */
+  DBCT_SUBJECT_HEARTBEAT = 3    /* dbchangetracking.N.heartbeat */
+} dbct_subject_kind;
+
+/* Strings may be NULL or "" for "not set". Numbers <= 0 (or < -1 where -1 means "unlimited")
+ * take the SPEC §4 defaults as noted. */
+typedef struct dbct_publisher_options {
+  const char* tracking_name;    /* required: N */
+  const char* url;              /* comma-separated server URLs; NULL: $NATS_URL or default */
+  const char* credentials_file; /* .creds file */
+  const char* user;
+  const char* password;
+  const char* token;
+  const char* tls_ca;
+  const char* tls_cert;
+  const char* tls_key;
+  int64_t stream_max_messages;       /* 0: 512; -1: unlimited */
+  int64_t stream_max_bytes;          /* 0 or -1: unlimited */
+  int64_t stream_max_age_ms;         /* 0: unlimited */
+  const char* stream_storage;        /* "file" (default) or "memory" */
+  int32_t stream_replicas;           /* 0: 1 */
+  int64_t stream_duplicate_window_ms; /* 0: 2 minutes */
+  int32_t max_in_flight;             /* 0: 4096 */
+  int32_t connect_timeout_ms;        /* 0: 5000 */
+} dbct_publisher_options;
+
+/* One message. Strings are not NUL-terminated; the publisher copies what it keeps. */
+typedef struct dbct_publish_msg {
+  uint64_t seq;       /* caller's sequence number, strictly increasing from 1 */
+  int32_t subject_kind; /* dbct_subject_kind */
+  const char* position; /* Dbct-Position; Nats-Msg-Id is "N:<position>" */
+  size_t position_len;
+  char op;              /* Dbct-Op; 0: header omitted */
+  const char* table;    /* Dbct-Table; len 0: omitted */
+  size_t table_len;
+  const char* key;      /* Dbct-Key (JSON); len 0: omitted */
+  size_t key_len;
+  const char* value;    /* message body */
+  size_t value_len;
+} dbct_publish_msg;
+
+/* Creates the handle without any I/O. NULL only when out of memory; bad options leave an
+ * error on the handle that dbct_publisher_connect returns. */
+dbct_publisher* dbct_publisher_open(const dbct_publisher_options* options);
+/* Connects (waiting up to connect_timeout_ms). DBCT_RETRY_LATER: NATS not reachable now (the
+ * reason is the error text); DBCT_ERROR: bad settings (credentials/TLS files, URL). */
+dbct_status dbct_publisher_connect(dbct_publisher* publisher);
+/* Creates the tracking's stream or brings it to the configured settings. */
+dbct_status dbct_publisher_ensure_stream(dbct_publisher* publisher);
+/* The Dbct-Position header of the stream's last message; *len 0 when the stream is empty. */
+dbct_status dbct_publisher_last_position(dbct_publisher* publisher, const char** position,
+                                         size_t* len);
+/* Queues one message. DBCT_RETRY_LATER: max_in_flight reached, wait and call again. */
+dbct_status dbct_publisher_publish(dbct_publisher* publisher, const dbct_publish_msg* message);
+/* *acked: highest seq acknowledged together with every earlier one (0: none). DBCT_ERROR
+ * once any message failed. */
+dbct_status dbct_publisher_acked(dbct_publisher* publisher, uint64_t* acked);
+/* Messages published and not yet acknowledged. */
+uint64_t dbct_publisher_in_flight(const dbct_publisher* publisher);
+/* Waits up to timeout_ms for an acknowledgement or a failure (not for a signal: keep it short
+ * and check for interrupts between calls). */
+void dbct_publisher_wait(dbct_publisher* publisher, int32_t timeout_ms);
+/* Writes the tracking's status JSON to KV bucket dbchangetracking-status, key N. */
+dbct_status dbct_publisher_put_status(dbct_publisher* publisher, const char* json, size_t len);
+/* Appends one log line to stream dbchangetracking-logs, subject dbchangetracking.logs.N.
+ * level: "debug", "info", "warn", "error"; fields_json: a JSON object or NULL. */
+dbct_status dbct_publisher_log(dbct_publisher* publisher, const char* level, const char* message,
+                               const char* fields_json);
+/* Deletes the tracking's stream (untrack with drop_stream). Not found is not an error. */
+dbct_status dbct_publisher_delete_stream(dbct_publisher* publisher);
+/* Error text of the last failed call, or "" when none. Never contains secrets. */
+const char* dbct_publisher_error(const dbct_publisher* publisher);
+/* Closes the connection (waiting briefly for in-flight acknowledgements) and frees. */
+void dbct_publisher_close(dbct_publisher* publisher);
 
 #ifdef __cplusplus
 }

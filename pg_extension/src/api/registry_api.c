@@ -1,0 +1,344 @@
+/*
+ * registry_api.c — the SQL API's C helpers: prerequisites, registry changes applied at commit,
+ * stopping a worker for untrack, and the status rows kept in shared memory.
+ *
+ * The SQL functions in sql/dbchangetracking--*.sql validate and write the catalog; these
+ * helpers make the running server follow it. Changes are queued in the calling transaction and
+ * applied at commit, so a worker never starts for a tracking that was rolled back.
+ */
+#include "postgres.h"
+
+#include "access/xlog.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "replication/slot.h"
+#include "storage/latch.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/pg_lsn.h"
+#include "utils/timestamp.h"
+#include "utils/guc.h"
+#include "utils/wait_event.h"
+
+#include "dbchangetracking.h"
+#include "worker/registry.h"
+
+PG_FUNCTION_INFO_V1(dbct_check_prerequisites);
+PG_FUNCTION_INFO_V1(dbct_queue_change);
+PG_FUNCTION_INFO_V1(dbct_stop_worker);
+PG_FUNCTION_INFO_V1(dbct_status_rows);
+
+typedef enum PendingKind
+{
+	PENDING_ADD,
+	PENDING_PAUSE,
+	PENDING_RESUME,
+	PENDING_RESTART,
+	PENDING_REMOVE
+} PendingKind;
+
+typedef struct PendingChange
+{
+	PendingKind kind;
+	Oid			dboid;
+	char		name[DBCT_NAME_LEN];
+} PendingChange;
+
+static List *pending_changes = NIL;
+
+/*
+ * dbct_check_prerequisites() — errors when the server cannot run trackings.
+ */
+Datum
+dbct_check_prerequisites(PG_FUNCTION_ARGS)
+{
+	dbct_require_registry();
+	if (wal_level < WAL_LEVEL_LOGICAL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("wal_level must be logical (is %s)",
+						GetConfigOption("wal_level", false, false)),
+				 errhint("Set wal_level = logical in postgresql.conf and restart the server.")));
+	PG_RETURN_VOID();
+}
+
+static PendingKind
+parse_kind(const char *kind)
+{
+	if (strcmp(kind, "add") == 0)
+		return PENDING_ADD;
+	if (strcmp(kind, "pause") == 0)
+		return PENDING_PAUSE;
+	if (strcmp(kind, "resume") == 0)
+		return PENDING_RESUME;
+	if (strcmp(kind, "restart") == 0)
+		return PENDING_RESTART;
+	if (strcmp(kind, "remove") == 0)
+		return PENDING_REMOVE;
+	elog(ERROR, "unknown registry change \"%s\"", kind);
+	return PENDING_ADD;			/* keep compiler quiet */
+}
+
+static int
+count_free_entries(void)
+{
+	int			free_entries = 0;
+
+	for (int i = 0; i < dbct_registry->max_entries; i++)
+		if (!dbct_registry->entries[i].in_use)
+			free_entries++;
+	return free_entries;
+}
+
+/*
+ * dbct_queue_change(name, kind) — queue a registry change to apply when the transaction
+ * commits. 'add' checks now that a worker slot is free, to fail inside track().
+ */
+Datum
+dbct_queue_change(PG_FUNCTION_ARGS)
+{
+	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	PendingKind kind = parse_kind(text_to_cstring(PG_GETARG_TEXT_PP(1)));
+	PendingChange *change;
+	MemoryContext old;
+
+	dbct_require_registry();
+	if (strlen(name) >= DBCT_NAME_LEN)
+		elog(ERROR, "tracking name \"%s\" is too long", name);
+
+	if (kind == PENDING_ADD)
+	{
+		int			queued_adds = 0;
+		ListCell   *lc;
+		int			free_entries;
+
+		foreach(lc, pending_changes)
+			if (((PendingChange *) lfirst(lc))->kind == PENDING_ADD)
+				queued_adds++;
+		LWLockAcquire(dbct_registry->lock, LW_SHARED);
+		free_entries = count_free_entries();
+		LWLockRelease(dbct_registry->lock);
+		if (free_entries <= queued_adds)
+			ereport(ERROR,
+					(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+					 errmsg("too many trackings: dbchangetracking.max_workers is %d",
+							dbct_max_workers),
+					 errhint("Raise dbchangetracking.max_workers (and max_worker_processes) and restart the server, or untrack another tracking.")));
+	}
+
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	change = palloc0(sizeof(PendingChange));
+	change->kind = kind;
+	change->dboid = MyDatabaseId;
+	strlcpy(change->name, name, DBCT_NAME_LEN);
+	pending_changes = lappend(pending_changes, change);
+	MemoryContextSwitchTo(old);
+	PG_RETURN_VOID();
+}
+
+static void
+wake_entry(DbctEntry *entry)
+{
+	Latch	   *latch;
+
+	SpinLockAcquire(&entry->mutex);
+	latch = entry->latch;
+	SpinLockRelease(&entry->mutex);
+	if (latch != NULL)
+		SetLatch(latch);
+}
+
+/*
+ * dbct_apply_pending_changes — at commit: nothing here may fail, so a full registry only
+ * leaves a warning (track() checked for room already).
+ */
+void
+dbct_apply_pending_changes(void)
+{
+	ListCell   *lc;
+
+	if (pending_changes == NIL || dbct_registry == NULL)
+	{
+		dbct_forget_pending_changes();
+		return;
+	}
+
+	LWLockAcquire(dbct_registry->lock, LW_EXCLUSIVE);
+	foreach(lc, pending_changes)
+	{
+		PendingChange *change = lfirst(lc);
+		DbctEntry  *entry = dbct_registry_find(change->dboid, change->name);
+
+		switch (change->kind)
+		{
+			case PENDING_ADD:
+				if (entry == NULL && dbct_registry_add(change->dboid, change->name, false) == NULL)
+					elog(WARNING, "no room for tracking \"%s\" in the registry", change->name);
+				break;
+			case PENDING_PAUSE:
+			case PENDING_RESUME:
+				if (entry == NULL)
+					entry = dbct_registry_add(change->dboid, change->name,
+											  change->kind == PENDING_PAUSE);
+				if (entry != NULL)
+				{
+					entry->paused = (change->kind == PENDING_PAUSE);
+					SpinLockAcquire(&entry->mutex);
+					entry->failures = 0;
+					entry->next_start_at = 0;
+					if (entry->paused)
+						entry->state = DBCT_STATE_PAUSED;
+					SpinLockRelease(&entry->mutex);
+					wake_entry(entry);
+				}
+				break;
+			case PENDING_RESTART:
+				if (entry != NULL)
+				{
+					entry->generation++;
+					SpinLockAcquire(&entry->mutex);
+					entry->failures = 0;
+					entry->next_start_at = 0;
+					SpinLockRelease(&entry->mutex);
+					wake_entry(entry);
+				}
+				break;
+			case PENDING_REMOVE:
+				if (entry != NULL)
+				{
+					entry->removed = true;
+					wake_entry(entry);
+				}
+				break;
+		}
+	}
+	LWLockRelease(dbct_registry->lock);
+	dbct_forget_pending_changes();
+	dbct_wake_launcher();
+}
+
+void
+dbct_forget_pending_changes(void)
+{
+	list_free_deep(pending_changes);
+	pending_changes = NIL;
+}
+
+/*
+ * dbct_stop_worker(name, slot_name, drop_stream, timeout_ms) — untrack: remove the tracking
+ * from the registry now (dropping its slot is not transactional either) and wait until its
+ * worker has let go of the slot — and, with drop_stream, until the worker (started for that if
+ * none runs) has deleted the stream. Returns false when the wait timed out.
+ */
+Datum
+dbct_stop_worker(PG_FUNCTION_ARGS)
+{
+	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *slot_name = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	bool		drop_stream = PG_GETARG_BOOL(2);
+	int			timeout_ms = PG_GETARG_INT32(3);
+	TimestampTz deadline;
+	DbctEntry  *entry;
+	uint64		generation = 0;
+
+	dbct_require_registry();
+
+	LWLockAcquire(dbct_registry->lock, LW_EXCLUSIVE);
+	entry = dbct_registry_find(MyDatabaseId, name);
+	if (entry != NULL)
+	{
+		entry->removed = true;
+		entry->drop_stream = drop_stream;
+		generation = entry->generation;
+		wake_entry(entry);
+	}
+	LWLockRelease(dbct_registry->lock);
+	dbct_wake_launcher();
+
+	deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), timeout_ms);
+	for (;;)
+	{
+		ReplicationSlot *slot;
+		pid_t		active_pid = 0;
+		bool		entry_done = true;
+
+		LWLockAcquire(ReplicationSlotControlLock, LW_SHARED);
+		slot = SearchNamedReplicationSlot(slot_name, false);
+		if (slot != NULL)
+		{
+			SpinLockAcquire(&slot->mutex);
+			active_pid = slot->active_pid;
+			SpinLockRelease(&slot->mutex);
+		}
+		LWLockRelease(ReplicationSlotControlLock);
+
+		if (entry != NULL && drop_stream)
+		{
+			LWLockAcquire(dbct_registry->lock, LW_SHARED);
+			entry_done = !entry->in_use || entry->generation != generation ||
+				entry->stream_dropped;
+			LWLockRelease(dbct_registry->lock);
+		}
+
+		if (active_pid == 0 && entry_done)
+			PG_RETURN_BOOL(true);
+		if (GetCurrentTimestamp() >= deadline)
+			PG_RETURN_BOOL(false);
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 50,
+						 PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
+/*
+ * dbct_status_rows() — one row per tracking of this database known to the registry.
+ */
+Datum
+dbct_status_rows(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (dbct_registry == NULL)
+		return (Datum) 0;
+
+	LWLockAcquire(dbct_registry->lock, LW_SHARED);
+	for (int i = 0; i < dbct_registry->max_entries; i++)
+	{
+		DbctEntry  *entry = &dbct_registry->entries[i];
+		DbctEntry	copy;
+		Datum		values[13];
+		bool		nulls[13];
+
+		if (!entry->in_use || entry->removed || entry->dboid != MyDatabaseId)
+			continue;
+		SpinLockAcquire(&entry->mutex);
+		memcpy(&copy, entry, sizeof(DbctEntry));
+		SpinLockRelease(&entry->mutex);
+
+		memset(nulls, 0, sizeof(nulls));
+		values[0] = CStringGetTextDatum(copy.name);
+		values[1] = CStringGetTextDatum(dbct_state_name(copy.paused ? DBCT_STATE_PAUSED : copy.state));
+		values[2] = Int32GetDatum(copy.pid);
+		nulls[2] = (copy.pid == 0);
+		values[3] = LSNGetDatum(copy.confirmed_lsn);
+		nulls[3] = XLogRecPtrIsInvalid(copy.confirmed_lsn);
+		values[4] = Int64GetDatum((int64) copy.events_total);
+		values[5] = Float8GetDatum(copy.events_per_sec);
+		values[6] = Int64GetDatum(copy.lag_ms);
+		values[7] = TimestampTzGetDatum(copy.last_event_at);
+		nulls[7] = (copy.last_event_at == 0);
+		values[8] = CStringGetTextDatum(copy.last_error);
+		nulls[8] = (copy.last_error[0] == '\0');
+		values[9] = CStringGetTextDatum(copy.snapshot_table);
+		nulls[9] = (copy.snapshot_table[0] == '\0');
+		values[10] = Int64GetDatum((int64) copy.snapshot_rows);
+		values[11] = Int32GetDatum(copy.snapshot_tables_done);
+		values[12] = Int32GetDatum(copy.snapshot_tables_total);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	LWLockRelease(dbct_registry->lock);
+	return (Datum) 0;
+}

@@ -1,0 +1,870 @@
+/*
+ * tracking_worker.c — the background worker of one tracking.
+ *
+ * It decodes the tracking's replication slot in-process (as logicalfuncs.c does for
+ * pg_logical_slot_get_changes, without the walsender round trip) with the output plugin in
+ * framed mode, publishes every frame to JetStream, and confirms the slot only up to the end of
+ * transactions whose frames JetStream has all acknowledged.
+ *
+ * Flow of one attempt: read the catalog row; connect to NATS (retrying with capped backoff,
+ * state 'retrying'); ensure the stream; read the stream's last Dbct-Position; acquire the slot;
+ * then loop: decode up to the flushed WAL in bounded batches, confirm what is acknowledged,
+ * and sleep on the latch (set by commits in this database, see dbchangetracking.c) when caught
+ * up. No transaction is open while it sleeps. An error ends the attempt: the process exits,
+ * records the error and a backoff in the registry, and the launcher starts it again; the slot
+ * and the stream's last position make the restart exactly once.
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "access/xlog.h"
+#include "access/xlogreader.h"
+#include "access/xlogutils.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "replication/decode.h"
+#include "replication/logical.h"
+#include "replication/slot.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/proc.h"
+#include "tcop/tcopprot.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/json.h"
+#include "utils/memutils.h"
+#include "utils/pg_lsn.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+#include "utils/wait_event.h"
+
+#include "bridge/publisher_bridge.h"
+#include "dbchangetracking.h"
+#include "decoder/frame.h"
+#include "worker/registry.h"
+#include "worker/tracking_worker.h"
+
+#define IDLE_WAIT_MS 1000			/* fallback when no commit wakes us */
+#define ACK_WAIT_MS 20				/* while acknowledgements are outstanding */
+#define BATCH_RECORDS 20000			/* WAL records decoded between confirmations */
+#define STATUS_INTERVAL_MS 5000		/* SPEC §4: status refreshed at least every 5 s */
+#define BACKOFF_MIN_MS 500
+#define BACKOFF_MAX_MS 30000
+
+/* A transaction end waiting for its frames to be acknowledged (and confirmDelay to pass). */
+typedef struct PendingConfirm
+{
+	uint64		seq_needed;		/* highest message seq published before the end */
+	XLogRecPtr	end_lsn;
+	TimestampTz acked_at;		/* 0 until acknowledged */
+} PendingConfirm;
+
+/* Everything one attempt of the worker holds. */
+typedef struct WorkerState
+{
+	DbctEntry  *entry;
+	uint64		generation;
+	DbctTrackingConfig config;
+	DbctPublisher *pub;
+
+	/* exactly once: frames at or before this position are in the stream already */
+	bool		has_resume;
+	DbctPosition resume;
+
+	uint64		next_seq;		/* next message sequence number */
+	uint64		last_seq;		/* last one published (0: none) */
+	uint64		acked;			/* publisher's watermark */
+
+	PendingConfirm *pending;
+	int			pending_head;
+	int			pending_count;
+	int			pending_cap;
+
+	XLogRecPtr	confirmed_lsn;
+	uint64		events_total;
+	uint64		events_at_rate;
+	TimestampTz rate_at;
+	TimestampTz caught_up_at;
+	TimestampTz status_sent_at;
+	char	   *recovering;		/* why the publisher is resending, or NULL */
+} WorkerState;
+
+static WorkerState ws;
+
+static void publish_frame(const char *data, Size len);
+
+/* ---- positions ------------------------------------------------------------------------------ */
+
+/*
+ * dbct_format_position — "<commit_lsn>:<lsn>:<index>" with LSNs as X/X (frame.h).
+ */
+int
+dbct_format_position(char *buf, size_t size, const DbctPosition *pos)
+{
+	return snprintf(buf, size, "%X/%X:%X/%X:%u",
+					LSN_FORMAT_ARGS(pos->commit_lsn), LSN_FORMAT_ARGS(pos->lsn), pos->index);
+}
+
+bool
+dbct_parse_position(const char *text, DbctPosition *pos)
+{
+	uint32		c_hi,
+				c_lo,
+				l_hi,
+				l_lo,
+				index;
+	char		tail;
+
+	if (sscanf(text, "%X/%X:%X/%X:%u%c", &c_hi, &c_lo, &l_hi, &l_lo, &index, &tail) != 5)
+		return false;
+	pos->commit_lsn = ((uint64) c_hi << 32) | c_lo;
+	pos->lsn = ((uint64) l_hi << 32) | l_lo;
+	pos->index = index;
+	return true;
+}
+
+int
+dbct_compare_position(const DbctPosition *a, const DbctPosition *b)
+{
+	if (a->commit_lsn != b->commit_lsn)
+		return a->commit_lsn < b->commit_lsn ? -1 : 1;
+	if (a->lsn != b->lsn)
+		return a->lsn < b->lsn ? -1 : 1;
+	if (a->index != b->index)
+		return a->index < b->index ? -1 : 1;
+	return 0;
+}
+
+/* ---- registry ------------------------------------------------------------------------------- */
+
+/*
+ * should_stop — the tracking was paused, removed or changed: this attempt ends cleanly.
+ */
+static bool
+should_stop(void)
+{
+	DbctEntry  *entry = ws.entry;
+
+	return !entry->in_use || entry->removed || entry->paused ||
+		entry->generation != ws.generation;
+}
+
+static void
+set_state(DbctState state, const char *error)
+{
+	dbct_entry_set_state(ws.entry, state, error);
+}
+
+static int
+backoff_ms(int failures)
+{
+	int			ms = BACKOFF_MIN_MS;
+
+	for (int i = 1; i < failures && ms < BACKOFF_MAX_MS; i++)
+		ms *= 2;
+	return Min(ms, BACKOFF_MAX_MS);
+}
+
+/*
+ * record_failure — keep the error for the status view and schedule the restart.
+ */
+static void
+record_failure(const char *message)
+{
+	DbctEntry  *entry = ws.entry;
+	int			failures;
+
+	SpinLockAcquire(&entry->mutex);
+	failures = ++entry->failures;
+	entry->state = DBCT_STATE_RETRYING;
+	strlcpy(entry->last_error, message, DBCT_ERROR_LEN);
+	entry->next_start_at = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+													   backoff_ms(failures));
+	SpinLockRelease(&entry->mutex);
+}
+
+static void
+detach_from_entry(int code, Datum arg)
+{
+	DbctEntry  *entry = ws.entry;
+
+	if (entry == NULL)
+		return;
+	SpinLockAcquire(&entry->mutex);
+	if (entry->pid == MyProcPid)
+	{
+		entry->pid = 0;
+		entry->latch = NULL;
+		if (entry->state == DBCT_STATE_STREAMING || entry->state == DBCT_STATE_STARTING ||
+			entry->state == DBCT_STATE_SNAPSHOTTING)
+			entry->state = entry->paused ? DBCT_STATE_PAUSED : DBCT_STATE_STOPPED;
+	}
+	SpinLockRelease(&entry->mutex);
+	dbct_wake_launcher();
+}
+
+/* ---- waiting -------------------------------------------------------------------------------- */
+
+/*
+ * nap — sleep on the latch; no transaction or snapshot is held here.
+ */
+static void
+nap(int timeout_ms)
+{
+	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, timeout_ms,
+					 PG_WAIT_EXTENSION);
+	ResetLatch(MyLatch);
+	CHECK_FOR_INTERRUPTS();
+}
+
+/*
+ * retry_nats — run a NATS step until it succeeds, showing 'retrying' with the reason meanwhile.
+ * Returns false when the tracking should stop instead. A step that can never succeed as
+ * configured is an ERROR (the launcher retries it with backoff, so a fixed NATS setup heals).
+ */
+static bool
+retry_nats(DbctPubResult (*step) (DbctPublisher *, char **), const char *what)
+{
+	int			attempt = 0;
+
+	for (;;)
+	{
+		char	   *error = NULL;
+		DbctPubResult result = step(ws.pub, &error);
+
+		if (result == DBCT_PUB_OK)
+			return true;
+		if (result == DBCT_PUB_FAILED)
+			ereport(ERROR, (errmsg("%s: %s", what, error)));
+		set_state(DBCT_STATE_RETRYING, psprintf("%s: %s", what, error));
+		if (attempt == 0)
+			ereport(LOG, (errmsg("dbchangetracking \"%s\": %s: %s; retrying",
+								 ws.config.name, what, error)));
+		attempt++;
+		for (int waited = 0; waited < backoff_ms(attempt); waited += 100)
+		{
+			if (should_stop())
+				return false;
+			nap(100);
+		}
+	}
+}
+
+/* ---- confirmation --------------------------------------------------------------------------- */
+
+static void
+push_pending(uint64 seq_needed, XLogRecPtr end_lsn)
+{
+	PendingConfirm *last;
+
+	/* Ends with nothing published in between only move the LSN: keep one entry for them. */
+	if (ws.pending_count > 0)
+	{
+		last = &ws.pending[(ws.pending_head + ws.pending_count - 1) % ws.pending_cap];
+		if (last->seq_needed == seq_needed)
+		{
+			last->end_lsn = Max(last->end_lsn, end_lsn);
+			return;
+		}
+	}
+	if (ws.pending_count == ws.pending_cap)
+	{
+		int			new_cap = ws.pending_cap * 2;
+		PendingConfirm *grown = MemoryContextAlloc(TopMemoryContext,
+												   sizeof(PendingConfirm) * new_cap);
+
+		for (int i = 0; i < ws.pending_count; i++)
+			grown[i] = ws.pending[(ws.pending_head + i) % ws.pending_cap];
+		pfree(ws.pending);
+		ws.pending = grown;
+		ws.pending_cap = new_cap;
+		ws.pending_head = 0;
+	}
+	last = &ws.pending[(ws.pending_head + ws.pending_count) % ws.pending_cap];
+	last->seq_needed = seq_needed;
+	last->end_lsn = end_lsn;
+	last->acked_at = 0;
+	ws.pending_count++;
+}
+
+/*
+ * confirm_acknowledged — move the slot's confirmed position to the end of the newest
+ * transaction whose frames are all acknowledged (and, with confirmDelay, long enough ago).
+ */
+static void
+confirm_acknowledged(XLogRecPtr idle_upto)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	XLogRecPtr	confirm = InvalidXLogRecPtr;
+	char	   *reason = NULL;
+
+	ws.acked = dbct_pub_acked(ws.pub, &reason);
+	if (reason != NULL)
+	{
+		if (ws.recovering == NULL)
+			ereport(LOG, (errmsg("dbchangetracking \"%s\": resending to NATS: %s",
+								 ws.config.name, reason)));
+		ws.recovering = MemoryContextStrdup(TopMemoryContext, reason);
+		set_state(DBCT_STATE_RETRYING, psprintf("NATS: %s", reason));
+	}
+	else if (ws.recovering != NULL)
+	{
+		pfree(ws.recovering);
+		ws.recovering = NULL;
+		set_state(DBCT_STATE_STREAMING, "");
+	}
+
+	for (int i = 0; i < ws.pending_count; i++)
+	{
+		PendingConfirm *p = &ws.pending[(ws.pending_head + i) % ws.pending_cap];
+
+		if (p->seq_needed > ws.acked)
+			break;
+		if (p->acked_at == 0)
+			p->acked_at = now;
+	}
+	while (ws.pending_count > 0)
+	{
+		PendingConfirm *p = &ws.pending[ws.pending_head];
+
+		if (p->acked_at == 0 ||
+			p->acked_at > now - (TimestampTz) ws.config.confirm_delay_ms * 1000)
+			break;
+		confirm = Max(confirm, p->end_lsn);
+		ws.pending_head = (ws.pending_head + 1) % ws.pending_cap;
+		ws.pending_count--;
+	}
+	/*
+	 * Caught up with nothing outstanding: everything committed before the read position is
+	 * published and acknowledged, so the slot may move there (as pg_logical_slot_get_changes
+	 * does). This keeps it moving when WAL comes only from other databases or from records
+	 * that are no transaction of ours.
+	 */
+	if (idle_upto != InvalidXLogRecPtr && ws.pending_count == 0 &&
+		dbct_pub_in_flight(ws.pub) == 0 && ws.acked == ws.last_seq)
+		confirm = Max(confirm, idle_upto);
+
+	if (confirm != InvalidXLogRecPtr && confirm > ws.confirmed_lsn)
+	{
+		LogicalConfirmReceivedLocation(confirm);
+		ws.confirmed_lsn = confirm;
+		SpinLockAcquire(&ws.entry->mutex);
+		ws.entry->confirmed_lsn = confirm;
+		SpinLockRelease(&ws.entry->mutex);
+	}
+}
+
+/* ---- publishing ----------------------------------------------------------------------------- */
+
+/*
+ * publish_message — hand one message to the publisher, waiting (interruptibly) while the
+ * in-flight bound is reached: that wait is what bounds memory whatever the transaction size.
+ */
+static void
+publish_message(DbctOutMessage *msg)
+{
+	msg->seq = ws.next_seq;
+	while (!dbct_pub_publish(ws.pub, msg))
+	{
+		char	   *reason = NULL;
+
+		dbct_pub_wait(ws.pub, 100);
+		ws.acked = dbct_pub_acked(ws.pub, &reason);
+		if (reason != NULL)
+			set_state(DBCT_STATE_RETRYING, psprintf("NATS: %s", reason));
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+	}
+	ws.last_seq = ws.next_seq++;
+}
+
+static void
+publish_frame(const char *data, Size len)
+{
+	DbctFrameHeader hdr;
+	DbctOutMessage msg;
+	DbctPosition pos;
+	char		position[64];
+	const char *table;
+	const char *key;
+	const char *value;
+
+	if (len < sizeof(hdr))
+		elog(ERROR, "output plugin wrote a frame of %zu bytes, shorter than its header", len);
+	memcpy(&hdr, data, sizeof(hdr));
+	if (hdr.magic != DBCT_FRAME_MAGIC ||
+		(uint64) sizeof(hdr) + hdr.table_len + hdr.key_len + hdr.value_len != len)
+		elog(ERROR, "output plugin wrote a malformed frame (kind %d, %zu bytes)", hdr.kind, len);
+	table = data + sizeof(hdr);
+	key = table + hdr.table_len;
+	value = key + hdr.key_len;
+
+	pos.commit_lsn = hdr.commit_lsn;
+	pos.lsn = hdr.lsn;
+	pos.index = hdr.index;
+
+	if (hdr.value_len > 0 &&
+		!(ws.has_resume && dbct_compare_position(&pos, &ws.resume) <= 0))
+	{
+		memset(&msg, 0, sizeof(msg));
+		switch (hdr.kind)
+		{
+			case DBCT_FRAME_TX_BEGIN:
+			case DBCT_FRAME_TX_END:
+				msg.subject = DBCT_PUB_TRANSACTION;
+				break;
+			case DBCT_FRAME_MESSAGE:
+				msg.subject = DBCT_PUB_MESSAGE;
+				break;
+			default:
+				msg.subject = DBCT_PUB_CHANGE;
+				break;
+		}
+		msg.position_len = dbct_format_position(position, sizeof(position), &pos);
+		msg.position = position;
+		msg.op = hdr.op;
+		msg.table = table;
+		msg.table_len = hdr.table_len;
+		msg.key = key;
+		msg.key_len = hdr.key_len;
+		msg.value = value;
+		msg.value_len = hdr.value_len;
+		publish_message(&msg);
+		if (hdr.kind == DBCT_FRAME_CHANGE || hdr.kind == DBCT_FRAME_MESSAGE)
+		{
+			ws.events_total++;
+			if (hdr.op == 'r')
+				dbct_snapshot_note_row();
+		}
+	}
+
+	if (hdr.kind == DBCT_FRAME_TX_END && hdr.end_lsn != InvalidXLogRecPtr)
+		push_pending(ws.last_seq, hdr.end_lsn);
+}
+
+/* Output plugin writer callbacks (the LogicalDecodingContext's prepare_write and write). */
+static void
+frame_prepare_write(LogicalDecodingContext *ctx, XLogRecPtr lsn, TransactionId xid,
+					bool last_write)
+{
+	resetStringInfo(ctx->out);
+}
+
+static void
+frame_write(LogicalDecodingContext *ctx, XLogRecPtr lsn, TransactionId xid, bool last_write)
+{
+	publish_frame(ctx->out->data, ctx->out->len);
+	dbct_snapshot_on_frame(ctx->out->data, ctx->out->len);
+}
+
+/* ---- configuration -------------------------------------------------------------------------- */
+
+static void
+publisher_config(DbctPublisherConfig *pc)
+{
+	DbctTrackingConfig *c = &ws.config;
+
+	memset(pc, 0, sizeof(*pc));
+	pc->tracking_name = c->name;
+	pc->url = c->nats_url ? c->nats_url : dbct_nats_url;
+	pc->credentials_file = c->nats_credentials ? c->nats_credentials : dbct_nats_credentials;
+	pc->user = c->nats_user;
+	pc->password = c->nats_password;
+	pc->token = c->nats_token;
+	pc->tls_ca = c->nats_tls_ca ? c->nats_tls_ca : dbct_nats_tls_ca;
+	pc->tls_cert = c->nats_tls_cert ? c->nats_tls_cert : dbct_nats_tls_cert;
+	pc->tls_key = c->nats_tls_key ? c->nats_tls_key : dbct_nats_tls_key;
+	pc->stream_max_messages = c->stream_max_messages;
+	pc->stream_max_bytes = c->stream_max_bytes;
+	pc->stream_max_age_ms = c->stream_max_age_ms;
+	pc->stream_storage = c->stream_storage;
+	pc->stream_replicas = c->stream_replicas;
+	pc->stream_duplicate_window_ms = c->stream_duplicate_window_ms;
+	pc->max_in_flight = dbct_max_in_flight;
+}
+
+/* ---- status --------------------------------------------------------------------------------- */
+
+/*
+ * update_status — counters for the status view; every STATUS_INTERVAL_MS also the status
+ * key in NATS (best effort: a failure there never stops the tracking).
+ */
+static void
+update_status(bool force)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	DbctEntry  *entry = ws.entry;
+	long		elapsed_ms = (long) ((now - ws.rate_at) / 1000);
+	DbctEntry	copy;
+	StringInfoData json;
+	char	   *error;
+
+	SpinLockAcquire(&entry->mutex);
+	if (entry->events_total != ws.events_total)
+		entry->last_event_at = now;
+	entry->events_total = ws.events_total;
+	entry->lag_ms = ws.caught_up_at == 0 ? 0 : (now - ws.caught_up_at) / 1000;
+	if (elapsed_ms >= 1000)
+	{
+		entry->events_per_sec = (double) (ws.events_total - ws.events_at_rate) * 1000.0 / elapsed_ms;
+		ws.events_at_rate = ws.events_total;
+		ws.rate_at = now;
+	}
+	memcpy(&copy, entry, sizeof(copy));
+	SpinLockRelease(&entry->mutex);
+
+	if (!force && now - ws.status_sent_at < (TimestampTz) STATUS_INTERVAL_MS * 1000)
+		return;
+	ws.status_sent_at = now;
+
+	initStringInfo(&json);
+	appendStringInfoString(&json, "{\"name\":");
+	escape_json(&json, ws.config.name);
+	appendStringInfo(&json, ",\"type\":\"postgres\",\"state\":\"%s\",\"host\":",
+					 dbct_state_name(copy.state));
+	{
+		char		host[256];
+
+		if (gethostname(host, sizeof(host)) != 0)
+			strlcpy(host, "", sizeof(host));
+		host[sizeof(host) - 1] = '\0';
+		escape_json(&json, host);
+	}
+	appendStringInfo(&json, ",\"pid\":%d,\"version\":\"0.1.0\",\"position\":\"%X/%X\""
+					 ",\"events_total\":" UINT64_FORMAT ",\"events_per_sec\":%.1f"
+					 ",\"lag_ms\":" INT64_FORMAT,
+					 MyProcPid, LSN_FORMAT_ARGS(ws.confirmed_lsn), copy.events_total,
+					 copy.events_per_sec, copy.lag_ms);
+	appendStringInfo(&json, ",\"last_event_at\":");
+	if (copy.last_event_at != 0)
+		escape_json(&json, timestamptz_to_str(copy.last_event_at));
+	else
+		appendStringInfoString(&json, "null");
+	appendStringInfoString(&json, ",\"last_error\":");
+	if (copy.last_error[0] != '\0')
+		escape_json(&json, copy.last_error);
+	else
+		appendStringInfoString(&json, "null");
+	appendStringInfo(&json, ",\"snapshot\":{\"table\":");
+	if (copy.snapshot_table[0] != '\0')
+		escape_json(&json, copy.snapshot_table);
+	else
+		appendStringInfoString(&json, "null");
+	appendStringInfo(&json, ",\"rows\":" UINT64_FORMAT ",\"tables_done\":%d,\"tables_total\":%d}",
+					 copy.snapshot_rows, copy.snapshot_tables_done, copy.snapshot_tables_total);
+	appendStringInfoString(&json, ",\"updated_at\":");
+	escape_json(&json, timestamptz_to_str(now));
+	appendStringInfoChar(&json, '}');
+
+	error = dbct_pub_put_status(ws.pub, json.data, json.len);
+	if (error != NULL)
+		ereport(DEBUG1, (errmsg("could not write the status to NATS: %s", error)));
+	pfree(json.data);
+}
+
+/* Log line to the server log and the NATS log stream. */
+static void
+log_line(const char *level, const char *message)
+{
+	ereport(LOG, (errmsg("dbchangetracking \"%s\": %s", ws.config.name, message)));
+	if (ws.pub != NULL)
+		(void) dbct_pub_log(ws.pub, level, message, NULL);
+}
+
+/* ---- decoding ------------------------------------------------------------------------------- */
+
+/*
+ * decode_available — decode WAL up to what is flushed now, at most BATCH_RECORDS records.
+ * Returns true when it reached the flushed end.
+ */
+static bool
+decode_available(LogicalDecodingContext *ctx)
+{
+	XLogRecPtr	end_of_wal = GetFlushRecPtr(NULL);
+
+	for (int n = 0; n < BATCH_RECORDS; n++)
+	{
+		XLogRecord *record;
+		char	   *errm = NULL;
+
+		if (ctx->reader->EndRecPtr >= end_of_wal)
+			return true;
+		record = XLogReadRecord(ctx->reader, &errm);
+		if (errm)
+			ereport(ERROR,
+					(errmsg("could not read WAL for logical decoding: %s", errm)));
+		if (record != NULL)
+			LogicalDecodingProcessRecord(ctx, ctx->reader);
+		CHECK_FOR_INTERRUPTS();
+		if ((n & 1023) == 1023)
+			confirm_acknowledged(InvalidXLogRecPtr);
+	}
+	return ctx->reader->EndRecPtr >= end_of_wal;
+}
+
+/*
+ * trust_own_plugin — on servers whose output_plugin_libraries limits the libraries usable as
+ * output plugins, allow ours in this process: the worker only decodes its own tracking's slot.
+ */
+static void
+trust_own_plugin(void)
+{
+	const char *libraries = GetConfigOption("output_plugin_libraries", true, false);
+
+	if (libraries == NULL || strstr(libraries, "dbchangetracking") != NULL)
+		return;
+	SetConfigOption("output_plugin_libraries",
+					libraries[0] ? psprintf("%s, dbchangetracking", libraries) : "dbchangetracking",
+					PGC_SUSET, PGC_S_OVERRIDE);
+}
+
+static LogicalDecodingContext *
+start_decoding(void)
+{
+	LogicalDecodingContext *ctx;
+	MemoryContext old;
+	List	   *options;
+
+	CheckLogicalDecodingRequirements();
+	ReplicationSlotAcquire(ws.config.slot_name, true);
+	if (strcmp(NameStr(MyReplicationSlot->data.plugin), "dbchangetracking") != 0)
+		ereport(ERROR,
+				(errmsg("replication slot \"%s\" uses output plugin \"%s\", not dbchangetracking",
+						ws.config.slot_name, NameStr(MyReplicationSlot->data.plugin))));
+
+	trust_own_plugin();
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	options = dbct_plugin_options(&ws.config);
+	ctx = CreateDecodingContext(InvalidXLogRecPtr, options, false,
+								XL_ROUTINE(.page_read = read_local_xlog_page,
+										   .segment_open = wal_segment_open,
+										   .segment_close = wal_segment_close),
+								frame_prepare_write, frame_write, NULL);
+	MemoryContextSwitchTo(old);
+
+	XLogBeginRead(ctx->reader, MyReplicationSlot->data.restart_lsn);
+	ws.confirmed_lsn = MyReplicationSlot->data.confirmed_flush;
+	SpinLockAcquire(&ws.entry->mutex);
+	ws.entry->confirmed_lsn = ws.confirmed_lsn;
+	SpinLockRelease(&ws.entry->mutex);
+	return ctx;
+}
+
+/*
+ * finish — wait briefly for outstanding acknowledgements and confirm them before a clean exit.
+ */
+static void
+finish(void)
+{
+	for (int i = 0; i < 50 && ws.pub != NULL && dbct_pub_in_flight(ws.pub) > 0; i++)
+	{
+		dbct_pub_wait(ws.pub, 100);
+		CHECK_FOR_INTERRUPTS();
+	}
+	if (ws.pub != NULL && MyReplicationSlot != NULL)
+		confirm_acknowledged(InvalidXLogRecPtr);
+}
+
+/*
+ * drop_stream_and_exit — untrack(drop_stream => true) with the worker as the NATS client.
+ */
+static void
+drop_stream_and_exit(void)
+{
+	DbctPublisherConfig pc;
+	char	   *error = NULL;
+
+	publisher_config(&pc);
+	ws.pub = dbct_pub_open(&pc);
+	if (dbct_pub_connect(ws.pub, &error) != DBCT_PUB_OK ||
+		dbct_pub_delete_stream(ws.pub, &error) != DBCT_PUB_OK)
+		ereport(WARNING,
+				(errmsg("could not delete the stream of tracking \"%s\": %s",
+						ws.config.name, error)));
+	LWLockAcquire(dbct_registry->lock, LW_EXCLUSIVE);
+	ws.entry->stream_dropped = true;
+	LWLockRelease(dbct_registry->lock);
+	proc_exit(0);
+}
+
+static void
+run(void)
+{
+	DbctPublisherConfig pc;
+	LogicalDecodingContext *ctx;
+	char	   *last_position = NULL;
+	char	   *error = NULL;
+
+	if (!dbct_load_tracking_config(ws.entry->name, &ws.config))
+	{
+		/* the tracking was removed (or its track() rolled back) */
+		if (ws.entry->removed && ws.entry->drop_stream)
+			drop_stream_and_exit();
+		proc_exit(0);
+	}
+	if (ws.entry->removed)
+	{
+		if (ws.entry->drop_stream && !ws.entry->stream_dropped)
+			drop_stream_and_exit();
+		proc_exit(0);
+	}
+
+	set_state(DBCT_STATE_STARTING, NULL);
+	publisher_config(&pc);
+	ws.pub = dbct_pub_open(&pc);
+	if (!retry_nats(dbct_pub_connect, "could not connect to NATS") ||
+		!retry_nats(dbct_pub_ensure_stream, "could not prepare the stream"))
+		proc_exit(0);
+	for (;;)
+	{
+		DbctPubResult r = dbct_pub_last_position(ws.pub, &last_position, &error);
+
+		if (r == DBCT_PUB_OK)
+			break;
+		if (r == DBCT_PUB_FAILED)
+			ereport(ERROR, (errmsg("could not read the stream's last position: %s", error)));
+		set_state(DBCT_STATE_RETRYING, psprintf("could not read the stream's last position: %s", error));
+		if (should_stop())
+			proc_exit(0);
+		nap(1000);
+	}
+	ws.has_resume = last_position[0] != '\0';
+	if (ws.has_resume && !dbct_parse_position(last_position, &ws.resume))
+		ereport(ERROR,
+				(errmsg("the stream of tracking \"%s\" ends with Dbct-Position \"%s\", which is not a PostgreSQL position",
+						ws.config.name, last_position),
+				 errhint("The stream must only be written by this tracking.")));
+
+	ctx = start_decoding();
+	log_line("info", ws.has_resume
+			 ? psprintf("started; resuming after position %s (slot at %X/%X)", last_position,
+						LSN_FORMAT_ARGS(ws.confirmed_lsn))
+			 : psprintf("started; slot at %X/%X", LSN_FORMAT_ARGS(ws.confirmed_lsn)));
+
+	/* initial snapshot and requested re-reads (snapshot/snapshot.c) */
+	dbct_snapshot_prepare(&ws.config);
+
+	set_state(DBCT_STATE_STREAMING, ws.recovering ? NULL : "");
+	for (;;)
+	{
+		bool		caught_up;
+
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+		if (should_stop())
+			break;
+
+		caught_up = decode_available(ctx);
+		confirm_acknowledged(caught_up ? ctx->reader->EndRecPtr : InvalidXLogRecPtr);
+		if (dbct_snapshot_step(ctx))
+			caught_up = false;
+		else if (ws.entry->state == DBCT_STATE_SNAPSHOTTING && ws.recovering == NULL)
+			set_state(DBCT_STATE_STREAMING, NULL);
+
+		if (caught_up)
+			ws.caught_up_at = 0;
+		else if (ws.caught_up_at == 0)
+			ws.caught_up_at = GetCurrentTimestamp();
+		if (ws.confirmed_lsn != InvalidXLogRecPtr && ws.entry->failures != 0 && ws.acked > 0)
+		{
+			SpinLockAcquire(&ws.entry->mutex);
+			ws.entry->failures = 0;
+			SpinLockRelease(&ws.entry->mutex);
+		}
+		update_status(false);
+
+		if (caught_up)
+			nap(dbct_pub_in_flight(ws.pub) > 0 || ws.pending_count > 0 ? ACK_WAIT_MS : IDLE_WAIT_MS);
+	}
+
+	finish();
+	update_status(true);
+	log_line("info", ws.entry->paused ? "paused" : "stopped");
+	if (ws.entry->removed && ws.entry->drop_stream && !ws.entry->stream_dropped)
+	{
+		if (dbct_pub_delete_stream(ws.pub, &error) != DBCT_PUB_OK)
+			ereport(WARNING, (errmsg("could not delete the stream of tracking \"%s\": %s",
+									 ws.config.name, error)));
+		LWLockAcquire(dbct_registry->lock, LW_EXCLUSIVE);
+		ws.entry->stream_dropped = true;
+		LWLockRelease(dbct_registry->lock);
+	}
+	proc_exit(0);
+}
+
+/*
+ * dbct_tracking_main — entry point; arg is the registry index, bgw_extra its generation.
+ */
+void
+dbct_tracking_main(Datum arg)
+{
+	int			index = DatumGetInt32(arg);
+	DbctEntry  *entry;
+	Oid			dboid;
+	MemoryContext worker_context;
+
+	pqsignal(SIGTERM, die);
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	BackgroundWorkerUnblockSignals();
+
+	memset(&ws, 0, sizeof(ws));
+	memcpy(&ws.generation, MyBgworkerEntry->bgw_extra, sizeof(uint64));
+	entry = &dbct_registry->entries[index];
+	LWLockAcquire(dbct_registry->lock, LW_SHARED);
+	if (!entry->in_use || entry->generation != ws.generation)
+	{
+		LWLockRelease(dbct_registry->lock);
+		proc_exit(0);
+	}
+	dboid = entry->dboid;
+	LWLockRelease(dbct_registry->lock);
+
+	ws.entry = entry;
+	ws.next_seq = 1;
+	ws.pending_cap = 256;
+	ws.pending = MemoryContextAlloc(TopMemoryContext, sizeof(PendingConfirm) * ws.pending_cap);
+	ws.rate_at = GetCurrentTimestamp();
+
+	SpinLockAcquire(&entry->mutex);
+	entry->pid = MyProcPid;
+	entry->latch = MyLatch;
+	entry->started_at = GetCurrentTimestamp();
+	SpinLockRelease(&entry->mutex);
+	before_shmem_exit(detach_from_entry, (Datum) 0);
+
+	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
+	pgstat_report_appname("dbchangetracking");
+
+	worker_context = AllocSetContextCreate(TopMemoryContext, "dbchangetracking worker",
+										   ALLOCSET_DEFAULT_SIZES);
+	MemoryContextSwitchTo(worker_context);
+
+	PG_TRY();
+	{
+		run();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(worker_context);
+		edata = CopyErrorData();
+		record_failure(edata->message ? edata->message : "unknown error");
+		if (ws.pub != NULL)
+			(void) dbct_pub_log(ws.pub, "error", edata->message, NULL);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+}
