@@ -1,0 +1,494 @@
+#include "binlog_connector.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <deque>
+#include <memory>
+#include <thread>
+#include <unordered_map>
+
+#include "binlog_position.hpp"
+#include "binlog_stream.hpp"
+#include "catalog.hpp"
+#include "dbct/envelope/envelope_writer.hpp"
+#include "dbct/nats/publisher.hpp"
+#include "event_decoder.hpp"
+#include "prerequisites.hpp"
+#include "value_writer.hpp"
+
+#ifndef DBCT_VERSION
+#define DBCT_VERSION "0.0.0"
+#endif
+
+namespace dbct::binlog {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+constexpr const char* kOffsetsBucket = "dbchangetracking-offsets";
+
+void Log(const char* level, const std::string& message) {
+  std::fprintf(stderr, "%s: %s\n", level, message.c_str());
+  std::fflush(stderr);
+}
+
+// A table as the connector sees it: the latest TABLE_MAP plus the filter decisions.
+struct TableState {
+  TableMapEvent map;
+  bool included = false;
+  std::vector<bool> columns;  // included columns
+  std::string full_name;      // "db.table"
+};
+
+// What the binlog says about the transaction being read.
+struct TransactionState {
+  bool open = false;
+  bool began_with_begin = false;  // ends at XID/COMMIT, not at the next statement
+  uint64_t start = 0;             // position of its first event (GTID or BEGIN)
+  uint64_t changes = 0;           // change events made from it so far
+  std::string gtid;
+  int64_t thread = -1;
+  int64_t commit_us = 0;  // MySQL 8 GTID commit timestamp, else 0
+};
+
+class KvBucket {
+ public:
+  KvBucket(nats::Connection& connection, const char* bucket) {
+    nats::SignalBlockGuard guard;
+    natsStatus s = js_KeyValue(&kv_, connection.js(), bucket);
+    if (s == NATS_NOT_FOUND) {
+      kvConfig cfg;
+      kvConfig_Init(&cfg);
+      cfg.Bucket = bucket;
+      cfg.History = 1;
+      s = js_CreateKeyValue(&kv_, connection.js(), &cfg);
+    }
+    nats::CheckStatus(s, std::string("could not open key-value bucket ") + bucket);
+  }
+  ~KvBucket() {
+    if (kv_ != nullptr) kvStore_Destroy(kv_);
+  }
+  void Put(const std::string& key, const std::string& value) {
+    uint64_t revision = 0;
+    nats::CheckStatus(kvStore_PutString(&revision, kv_, key.c_str(), value.c_str()),
+                      "could not write key \"" + key + "\"");
+  }
+
+ private:
+  kvStore* kv_ = nullptr;
+};
+
+class Streamer {
+ public:
+  Streamer(const ConnectorConfig& config, const std::atomic<bool>& stop, const ServerFacts& facts,
+           nats::Connection& nats, nats::Publisher& publisher, KvBucket& offsets)
+      : config_(config),
+        stop_(stop),
+        facts_(facts),
+        nats_(nats),
+        publisher_(publisher),
+        offsets_(offsets),
+        subject_(nats::TrackingSubject(config.tracking)),
+        connector_name_(facts.mariadb ? "mariadb" : "mysql") {}
+
+  // Streams from `start` until stopped. Throws SourceError / BinlogError / NatsError.
+  void Run(BinlogPosition start) {
+    resume_ = start;
+    current_file_ = start.file;
+    MysqlConnection catalog(config_.mysql);
+    catalog_ = &catalog;
+    MysqlConnection dump(config_.mysql);
+    StreamStart from{start.file, start.tx_start, ""};
+    StreamOptions options;
+    options.replica_server_id = config_.replica_server_id;
+    options.mariadb = facts_.mariadb;
+    BinlogStream stream(dump, from, options);
+    EventDecoder decoder(stream.checksum());
+    tx_ = TransactionState{};
+    while (!stop_.load()) {
+      std::string_view bytes = stream.Next();
+      DecodedEvent ev = decoder.Decode(bytes);
+      Handle(ev);
+      MaybeCommitOffsets(false);
+    }
+  }
+
+  // The position to resume from after a reconnect: the last event handed to the publisher.
+  const BinlogPosition& ResumePosition() const { return resume_; }
+
+  void Finish(milliseconds timeout) {
+    publisher_.Flush(timeout);
+    MaybeCommitOffsets(true);
+  }
+
+ private:
+  void Handle(DecodedEvent& ev) {
+    const uint64_t pos = ev.header.StartPosition();
+    std::visit(
+        [&](auto& body) {
+          using T = std::decay_t<decltype(body)>;
+          if constexpr (std::is_same_v<T, RotateEvent>) {
+            current_file_ = body.next_file;
+          } else if constexpr (std::is_same_v<T, MariaGtidEvent>) {
+            BeginTransaction(pos, body.gtid.ToString(), !body.Standalone());
+          } else if constexpr (std::is_same_v<T, MysqlGtidEvent>) {
+            BeginTransaction(pos, body.anonymous ? std::string() : body.ToString(), false);
+            tx_.commit_us = static_cast<int64_t>(body.original_commit_us);
+          } else if constexpr (std::is_same_v<T, QueryEvent>) {
+            HandleQuery(body, pos);
+          } else if constexpr (std::is_same_v<T, XidEvent>) {
+            tx_.open = false;
+          } else if constexpr (std::is_same_v<T, TableMapEvent>) {
+            HandleTableMap(std::move(body));
+          } else if constexpr (std::is_same_v<T, RowsEvent>) {
+            HandleRows(body, ev.header);
+          } else if constexpr (std::is_same_v<T, HeartbeatEvent>) {
+            publisher_.Poll();
+          }
+        },
+        ev.body);
+  }
+
+  void BeginTransaction(uint64_t pos, std::string gtid, bool has_commit) {
+    tx_ = TransactionState{};
+    tx_.open = true;
+    tx_.began_with_begin = has_commit;
+    tx_.start = pos;
+    tx_.gtid = std::move(gtid);
+  }
+
+  void HandleQuery(const QueryEvent& q, uint64_t pos) {
+    switch (q.Kind()) {
+      case QueryKind::kBegin:
+        if (!tx_.open) BeginTransaction(pos, "", true);
+        tx_.began_with_begin = true;
+        tx_.thread = q.thread_id;
+        return;
+      case QueryKind::kCommit:
+      case QueryKind::kRollback:
+        tx_.open = false;
+        return;
+      case QueryKind::kXa:
+        throw UnsupportedError("XA transactions in the binlog are not supported");
+      case QueryKind::kOther:
+        // DDL: table maps of later events describe the new columns; catalog data goes stale.
+        tables_.clear();
+        if (!tx_.began_with_begin) tx_.open = false;
+        return;
+    }
+  }
+
+  void HandleTableMap(TableMapEvent&& map) {
+    auto& state = tables_[map.table_id];
+    const bool same = state.map.database == map.database && state.map.table == map.table &&
+                      state.map.columns.size() == map.columns.size() && state.included;
+    state.full_name = map.database + "." + map.table;
+    state.included = config_.databases.Matches(map.database) && config_.tables.Matches(state.full_name);
+    if (state.included && !(map.has_names && map.has_signedness && map.has_charsets &&
+                            (map.has_enum_set_values || !map.HasEnumOrSet()) && map.has_primary_key)) {
+      if (same) {
+        // Keep what the catalog told us for this table id; the binlog repeats it per transaction.
+        map = std::move(state.map);
+      } else {
+        FillFromCatalog(*catalog_, map);
+      }
+    }
+    state.map = std::move(map);
+    state.columns.assign(state.map.columns.size(), true);
+    if (!config_.columns.MatchesEverything()) {
+      for (size_t i = 0; i < state.map.columns.size(); ++i) {
+        state.columns[i] = config_.columns.Matches(state.full_name + "." + state.map.columns[i].name);
+      }
+    }
+  }
+
+  bool Skipped(char op) const { return config_.skipped_operations.find(op) != std::string::npos; }
+
+  void HandleRows(const RowsEvent& rows, const EventHeader& header) {
+    auto it = tables_.find(rows.table_id);
+    if (it == tables_.end()) {
+      if (rows.StatementEnd() && rows.rows.empty()) return;  // MySQL's dummy end-of-statement
+      throw DecodeError("rows event for unknown table id " + std::to_string(rows.table_id));
+    }
+    TableState& table = it->second;
+    if (!table.included) return;
+    if (!tx_.open) BeginTransaction(header.StartPosition(), "", false);
+    RowsReader reader(rows, table.map);
+    int32_t row_index = 0;
+    while (reader.Next(image_, after_)) {
+      switch (rows.kind) {
+        case RowsKind::kWrite:
+          Emit(table, header, row_index, envelope::Op::kCreate, nullptr, &image_);
+          break;
+        case RowsKind::kDelete:
+          Emit(table, header, row_index, envelope::Op::kDelete, &image_, nullptr);
+          break;
+        case RowsKind::kUpdate:
+          if (KeyChanged(table.map, image_, after_)) {
+            // Debezium: a key change is a delete of the old key, then a create of the new one.
+            Emit(table, header, row_index, envelope::Op::kDelete, &image_, nullptr);
+            Emit(table, header, row_index, envelope::Op::kCreate, nullptr, &after_);
+          } else {
+            Emit(table, header, row_index, envelope::Op::kUpdate, &image_, &after_);
+          }
+          break;
+      }
+      ++row_index;
+    }
+  }
+
+  static bool KeyChanged(const TableMapEvent& t, const Row& before, const Row& after) {
+    for (uint32_t i : t.primary_key) {
+      if (before[i].is_null != after[i].is_null || before[i].View() != after[i].View()) return true;
+    }
+    return false;
+  }
+
+  void Emit(const TableState& table, const EventHeader& header, int32_t row_index, envelope::Op op,
+            const Row* before, const Row* after) {
+    const uint64_t n = ++tx_.changes;
+    if (Skipped(static_cast<char>(op))) return;
+    // Resume: this transaction's first `changes` events are already in the stream.
+    if (resume_.file == current_file_ && resume_.tx_start == tx_.start && n <= resume_.changes) return;
+    BinlogPosition position{current_file_, tx_.start, n};
+    position_text_ = position.ToString();
+
+    w_.Clear();
+    envelope::BeginChange(w_);
+    w_.KeyLiteral("before");
+    if (before) {
+      WriteRowObject(w_, table.map, *before, table.columns, config_.modes);
+    } else {
+      w_.Null();
+    }
+    w_.KeyLiteral("after");
+    if (after) {
+      WriteRowObject(w_, table.map, *after, table.columns, config_.modes);
+    } else {
+      w_.Null();
+    }
+    envelope::SourceCommon common;
+    common.version = DBCT_VERSION;
+    common.connector = connector_name_;
+    common.name = config_.server_name;
+    common.ts = tx_.commit_us > 0 ? envelope::EventTime::FromMicros(tx_.commit_us)
+                                  : envelope::EventTime::FromMillis(int64_t{header.timestamp} * 1000);
+    common.snapshot = "false";
+    common.db = table.map.database;
+    const uint64_t event_pos = header.StartPosition();
+    envelope::WriteSource(w_, common, [&](envelope::JsonWriter& w) {
+      w.KeyLiteral("table");
+      w.String(table.map.table);
+      w.KeyLiteral("server_id");
+      w.Int(header.server_id);
+      w.KeyLiteral("gtid");
+      if (tx_.gtid.empty()) {
+        w.Null();
+      } else {
+        w.String(tx_.gtid);
+      }
+      w.KeyLiteral("file");
+      w.String(current_file_);
+      w.KeyLiteral("pos");
+      w.Int(static_cast<int64_t>(event_pos));
+      w.KeyLiteral("row");
+      w.Int(row_index);
+      w.KeyLiteral("thread");
+      if (tx_.thread >= 0) {
+        w.Int(tx_.thread);
+      } else {
+        w.Null();
+      }
+      w.KeyLiteral("query");
+      w.Null();
+    });
+    envelope::EndChange(w_, op, envelope::EventTime::Now(), nullptr);
+
+    key_.Clear();
+    key_.BeginObject();
+    const Row& key_row = after ? *after : *before;
+    for (uint32_t i : table.map.primary_key) {
+      key_.Key(table.map.columns[i].name);
+      WriteColumnValue(key_, table.map.columns[i], key_row[i], config_.modes);
+    }
+    key_.EndObject();
+
+    msg_id_ = config_.tracking + ":" + position_text_;
+    const char op_text[2] = {static_cast<char>(op), '\0'};
+    nats::OutgoingMessage message;
+    message.sequence = ++sequence_;
+    message.subject = subject_;
+    message.payload = w_.View();
+    message.msg_id = msg_id_;
+    message.position = position_text_;
+    message.op = op_text;
+    message.table = table.full_name;
+    message.key = table.map.primary_key.empty() ? std::string_view() : key_.View();
+    publisher_.Publish(message);
+    in_flight_positions_.emplace_back(sequence_, position_text_);
+    resume_ = position;
+  }
+
+  void MaybeCommitOffsets(bool force) {
+    const auto now = Clock::now();
+    if (!force && now - last_offset_commit_ < milliseconds(1000)) return;
+    last_offset_commit_ = now;
+    const uint64_t watermark = publisher_.Poll();
+    std::string acked;
+    while (!in_flight_positions_.empty() && in_flight_positions_.front().first <= watermark) {
+      acked = std::move(in_flight_positions_.front().second);
+      in_flight_positions_.pop_front();
+    }
+    if (!acked.empty()) {
+      try {
+        offsets_.Put(config_.tracking, acked);
+      } catch (const nats::NatsError& e) {
+        Log("WARNING", e.what());  // the stream's last Dbct-Position is the source of truth
+      }
+    }
+  }
+
+  const ConnectorConfig& config_;
+  const std::atomic<bool>& stop_;
+  const ServerFacts& facts_;
+  nats::Connection& nats_;
+  nats::Publisher& publisher_;
+  KvBucket& offsets_;
+  const std::string subject_;
+  const std::string connector_name_;
+  MysqlConnection* catalog_ = nullptr;
+
+  std::unordered_map<uint64_t, TableState> tables_;
+  TransactionState tx_;
+  std::string current_file_;
+  BinlogPosition resume_;
+  Row image_;
+  Row after_;
+  envelope::JsonWriter w_{4096};
+  envelope::JsonWriter key_{256};
+  std::string position_text_;
+  std::string msg_id_;
+  uint64_t sequence_ = 0;
+  std::deque<std::pair<uint64_t, std::string>> in_flight_positions_;
+  Clock::time_point last_offset_commit_{};
+};
+
+// Where the server's binlog is now (SHOW MASTER STATUS).
+BinlogPosition CurrentPosition(MysqlConnection& c) {
+  auto rows = c.Query("SHOW MASTER STATUS");
+  if (rows.empty() || rows[0].size() < 2 || !rows[0][0] || !rows[0][1]) {
+    throw SourceError("SHOW MASTER STATUS returned nothing: is log_bin on?", false);
+  }
+  return BinlogPosition{*rows[0][0], std::stoull(*rows[0][1]), 0};
+}
+
+}  // namespace
+
+uint32_t DefaultReplicaServerId(const std::string& tracking_name) {
+  uint32_t h = 2166136261u;
+  for (unsigned char c : tracking_name) {
+    h ^= c;
+    h *= 16777619u;
+  }
+  constexpr uint32_t kLow = 5400;
+  return kLow + h % (4294967295u - kLow);
+}
+
+int RunConnector(const ConnectorConfig& config, const std::atomic<bool>& stop) {
+  ServerFacts facts;
+  try {
+    MysqlConnection control(config.mysql);
+    PrerequisiteReport report = CheckPrerequisites(control);
+    for (const auto& w : report.warnings) Log("WARNING", w);
+    if (!report.problems.empty()) {
+      for (const auto& p : report.problems) Log("ERROR", p);
+      return 1;
+    }
+    facts = report.facts;
+    if (facts.server_id == config.replica_server_id) {
+      Log("ERROR", "databaseServerId " + std::to_string(config.replica_server_id) +
+                       " is the server's own server_id: choose another one");
+      return 1;
+    }
+    LoadCollations(control);
+  } catch (const SourceError& e) {
+    Log("ERROR", e.what());
+    return 1;
+  }
+
+  try {
+    nats::Connection nats(config.nats);
+    if (!nats.WaitConnected(milliseconds(10000))) {
+      Log("ERROR", "could not connect to NATS at " +
+                       (config.nats.urls.empty() ? nats::DefaultNatsUrl() : config.nats.urls[0]) +
+                       " within 10 s");
+      return 1;
+    }
+    nats::EnsureTrackingStream(nats, config.tracking, config.stream);
+    KvBucket offsets(nats, kOffsetsBucket);
+    nats::Publisher publisher(nats, nats::TrackingStreamName(config.tracking));
+
+    BinlogPosition start;
+    if (auto last = nats::ReadLastPosition(nats, config.tracking)) {
+      auto parsed = BinlogPosition::Parse(last->position);
+      if (!parsed) {
+        Log("ERROR", "the last event of stream \"" + nats::TrackingStreamName(config.tracking) +
+                         "\" has Dbct-Position \"" + last->position +
+                         "\", which is not a binlog position: is another tracking writing to it?");
+        return 1;
+      }
+      start = *parsed;
+      Log("INFO", "resuming after " + start.ToString());
+    } else {
+      if (config.snapshot_mode != "never" && config.snapshot_mode != "no_data") {
+        Log("ERROR", "snapshotMode " + config.snapshot_mode +
+                         " is not implemented yet for mysql: use no_data or never "
+                         "(stream from the current binlog position)");
+        return 1;
+      }
+      MysqlConnection control(config.mysql);
+      start = CurrentPosition(control);
+      Log("INFO", "streaming from the current binlog position " + start.ToString());
+    }
+
+    Streamer streamer(config, stop, facts, nats, publisher, offsets);
+    milliseconds backoff(500);
+    while (!stop.load()) {
+      try {
+        streamer.Run(start);
+      } catch (const SourceError& e) {
+        if (!e.retriable() || stop.load()) {
+          if (stop.load()) break;
+          Log("ERROR", e.what());
+          streamer.Finish(milliseconds(30000));
+          return 1;
+        }
+        Log("WARNING", std::string(e.what()) + "; retrying in " + std::to_string(backoff.count()) + " ms");
+        start = streamer.ResumePosition();
+        for (auto waited = milliseconds(0); waited < backoff && !stop.load(); waited += milliseconds(100)) {
+          publisher.Poll(milliseconds(100));
+        }
+        backoff = std::min(backoff * 2, milliseconds(30000));
+      }
+    }
+    streamer.Finish(milliseconds(30000));
+    Log("INFO", "stopped after " + streamer.ResumePosition().ToString());
+    return 0;
+  } catch (const nats::NatsError& e) {
+    Log("ERROR", e.what());
+    return 1;
+  } catch (const BinlogError& e) {
+    Log("ERROR", e.what());
+    return 1;
+  } catch (const SourceError& e) {
+    Log("ERROR", e.what());
+    return 1;
+  } catch (const values::ValueError& e) {
+    Log("ERROR", e.what());
+    return 1;
+  }
+}
+
+}  // namespace dbct::binlog

@@ -1,0 +1,48 @@
+// The streaming side of dbct-mysql: binlog events -> Debezium change events -> JetStream,
+// with exactly-once resume from the stream's last Dbct-Position.
+//
+// Flow (one direction): BinlogStream (raw events) -> EventDecoder -> transaction/position
+// tracking -> RowsReader + value writer -> envelope -> nats::Publisher -> ack watermark ->
+// offsets bucket. A retriable database error reconnects and resumes from the position of the
+// last event handed to the publisher (the publisher keeps and resends what it has taken).
+#ifndef DBCT_BINLOG_BINLOG_CONNECTOR_HPP
+#define DBCT_BINLOG_BINLOG_CONNECTOR_HPP
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "dbct/config/name_filter.hpp"
+#include "dbct/nats/connection.hpp"
+#include "dbct/nats/stream.hpp"
+#include "dbct/values/modes.hpp"
+#include "mysql_client.hpp"
+
+namespace dbct::binlog {
+
+struct ConnectorConfig {
+  std::string tracking;     // metadata.name: stream, subject, Nats-Msg-Id prefix
+  std::string server_name;  // databaseServerName: source.name
+  MysqlSettings mysql;
+  uint32_t replica_server_id = 0;
+  config::NameFilter databases;
+  config::NameFilter tables;   // "db.table"
+  config::NameFilter columns;  // "db.table.column"
+  values::ValueModes modes;
+  std::string snapshot_mode = "initial";
+  std::string skipped_operations = "t";
+  nats::NatsSettings nats;
+  nats::StreamSettings stream;
+};
+
+// The replica server id when databaseServerId is not given: stable for a tracking name
+// (FNV-1a of the name), in 5400..4294967295 so it stays clear of the usual small ids.
+uint32_t DefaultReplicaServerId(const std::string& tracking_name);
+
+// Runs until `stop` is set (clean stop: in-flight publishes finished, exit code 0) or a fatal
+// error (message on stderr, exit code 1).
+int RunConnector(const ConnectorConfig& config, const std::atomic<bool>& stop);
+
+}  // namespace dbct::binlog
+
+#endif  // DBCT_BINLOG_BINLOG_CONNECTOR_HPP
