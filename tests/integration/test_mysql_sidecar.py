@@ -290,3 +290,59 @@ def test_bad_resource_exits_2(mariadb_server, nats_server, build_dir, tmp_path, 
                      tableIncludelist="x").run_to_exit()
     assert code == 2, log
     assert "tableIncludeList" in log
+
+
+def test_mariadb_restart_with_rotation_loses_nothing(mariadb_server, nats_server, build_dir,
+                                                     tmp_path, sidecars):
+    mariadb_server.execute("CREATE DATABASE inventory")
+    mariadb_server.execute("CREATE TABLE inventory.k (id INT PRIMARY KEY)")
+    sidecar = make(sidecars, build_dir, tmp_path, mariadb_server, nats_server).start()
+    for i in range(50):
+        mariadb_server.execute("INSERT INTO inventory.k VALUES (%s)", (i,))
+    mariadb_server.restart()  # a new binlog file on start
+    for i in range(50, 100):
+        mariadb_server.execute("INSERT INTO inventory.k VALUES (%s)", (i,))
+    mariadb_server.execute("FLUSH BINARY LOGS")
+    for i in range(100, 120):
+        mariadb_server.execute("INSERT INTO inventory.k VALUES (%s)", (i,))
+    msgs = events(nats_server, 120, timeout=60)
+    assert sidecar.stop() == 0, sidecar.log()
+    assert [json.loads(m.headers["Dbct-Key"])["id"] for m in msgs] == list(range(120)), sidecar.log()
+    assert "retrying" in sidecar.log()
+    assert len({m.json()["source"]["file"] for m in msgs}) == 3
+
+
+def test_without_row_metadata_names_come_from_the_catalog(make_mariadb_server, nats_server,
+                                                          build_dir, tmp_path, sidecars):
+    server = make_mariadb_server(binlog_row_metadata="NO_LOG")
+    server.execute("CREATE DATABASE inventory")
+    server.execute("CREATE TABLE inventory.p (id INT UNSIGNED PRIMARY KEY, "
+                   "e ENUM('a','b'), l VARCHAR(10) CHARACTER SET latin1)")
+    sidecar = make(sidecars, build_dir, tmp_path, server, nats_server).start()
+    server.execute("INSERT INTO inventory.p VALUES (4000000000, 'b', 'é')")
+    msgs = events(nats_server, 1)
+    assert sidecar.stop() == 0
+    assert msgs[0].json()["after"] == {"id": 4000000000, "e": "b", "l": "é"}
+    assert json.loads(msgs[0].headers["Dbct-Key"]) == {"id": 4000000000}
+    assert "binlog_row_metadata should be FULL (is NO_LOG)" in sidecar.log()
+
+
+def test_include_and_exclude_lists(mariadb_server, nats_server, build_dir, tmp_path, sidecars):
+    mariadb_server.execute("CREATE DATABASE inventory")
+    mariadb_server.execute("CREATE DATABASE other")
+    for db in ("inventory", "other"):
+        mariadb_server.execute(f"CREATE TABLE {db}.a (id INT PRIMARY KEY, secret TEXT, x INT)")
+        mariadb_server.execute(f"CREATE TABLE {db}.b (id INT PRIMARY KEY)")
+    sidecar = make(sidecars, build_dir, tmp_path, mariadb_server, nats_server,
+                   databaseIncludeList="inventory", tableExcludeList="inventory\\.b",
+                   columnExcludeList="inventory\\.a\\.secret").start()
+    for db in ("other", "inventory"):
+        mariadb_server.execute(f"INSERT INTO {db}.a VALUES (1, 's', 2)")
+        mariadb_server.execute(f"INSERT INTO {db}.b VALUES (1)")
+    mariadb_server.execute("INSERT INTO inventory.a VALUES (2, 's', 3)")
+    msgs = events(nats_server, 2)
+    time.sleep(0.5)
+    msgs = events(nats_server, 2)
+    assert sidecar.stop() == 0
+    assert [m.json()["after"] for m in msgs] == [{"id": 1, "x": 2}, {"id": 2, "x": 3}]
+    assert {m.headers["Dbct-Table"] for m in msgs} == {"inventory.a"}
