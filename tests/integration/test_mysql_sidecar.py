@@ -346,3 +346,17 @@ def test_include_and_exclude_lists(mariadb_server, nats_server, build_dir, tmp_p
     assert sidecar.stop() == 0
     assert [m.json()["after"] for m in msgs] == [{"id": 1, "x": 2}, {"id": 2, "x": 3}]
     assert {m.headers["Dbct-Table"] for m in msgs} == {"inventory.a"}
+
+
+def test_nats_restart_loses_nothing(mariadb_server, nats_server, build_dir, tmp_path, sidecars):
+    mariadb_server.execute("CREATE DATABASE inventory")
+    mariadb_server.execute("CREATE TABLE inventory.k (id INT PRIMARY KEY)")
+    sidecar = make(sidecars, build_dir, tmp_path, mariadb_server, nats_server).start()
+    for i in range(100):
+        mariadb_server.execute("INSERT INTO inventory.k VALUES (%s)", (i,))
+    nats_server.restart()
+    for i in range(100, 200):
+        mariadb_server.execute("INSERT INTO inventory.k VALUES (%s)", (i,))
+    msgs = events(nats_server, 200, timeout=60)
+    assert sidecar.stop() == 0, sidecar.log()
+    assert [json.loads(m.headers["Dbct-Key"])["id"] for m in msgs] == list(range(200))
