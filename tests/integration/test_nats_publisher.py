@@ -29,6 +29,21 @@ def tool_json(server, name, *args):
     return json.loads(run_tool(server, name, *args).stdout.strip().splitlines()[-1])
 
 
+def wait_for_growth(server, stream, at_least, timeout=30):
+    """Waits until the stream holds at least `at_least` messages; returns the count seen."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with NatsClient(server.url, timeout=2) as nc:
+                info = nc.stream_info(stream)
+            if "state" in info and info["state"]["messages"] >= at_least:
+                return info["state"]["messages"]
+        except (OSError, RuntimeError, TimeoutError):
+            pass
+        time.sleep(0.05)
+    raise AssertionError("stream %s did not reach %d messages" % (stream, at_least))
+
+
 def positions(messages):
     return [int(m.headers["Dbct-Position"]) for m in messages]
 
@@ -99,12 +114,14 @@ def test_kill_and_restart_loses_nothing_duplicates_nothing_keeps_order(nats_serv
     with open(stderr_path, "w") as err:
         publisher = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True)
         try:
+            stored = 0
             for _ in range(2):
-                # Kill while the publisher is in the middle of its run.
-                time.sleep(0.4)
-                assert publisher.poll() is None, "publisher finished before the server was killed"
+                # Kill only once the publisher is visibly publishing (again), mid-run.
+                stored = wait_for_growth(nats_server, "dbchangetracking-chaos-stream", stored + 5000)
+                assert stored < count and publisher.poll() is None, \
+                    "publisher finished before the server was killed"
                 nats_server.kill()
-                time.sleep(0.5)
+                time.sleep(0.3)
                 nats_server.start()
             out, _ = publisher.communicate(timeout=55)
         finally:
