@@ -3,6 +3,9 @@
     nats_server, postgres_server, mariadb_server      one started server per test
     make_nats_server(**opts), make_postgres_server(conf_lines=..., preload=...),
     make_mariadb_server(**options)                    factories for special settings
+    decoding_server                                   PostgreSQL for output plugin tests: the
+                                                      installed dbchangetracking, or the build
+                                                      in DBCT_PG_DYNAMIC_LIBRARY_PATH
     build_dir, repo_root                              where the built binaries and sources are
 
 Every server a test started is stopped when the test ends, pass or fail. After the test, its
@@ -31,6 +34,11 @@ def repo_root():
 @pytest.fixture(scope="session")
 def build_dir():
     return os.path.abspath(os.environ.get("DBCT_BUILD_DIR") or os.path.join(REPO_ROOT, "build"))
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "slow: takes longer than a minute on a small machine; still part of make check")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -151,3 +159,22 @@ def postgres_server(make_postgres_server):
 @pytest.fixture
 def mariadb_server(make_mariadb_server):
     return make_mariadb_server()
+
+
+def decoding_conf_lines():
+    """postgresql.conf lines and preload flag for output plugin tests (and bench/).
+
+    DBCT_PG_DYNAMIC_LIBRARY_PATH (e.g. '<worktree>/pg_extension:$libdir') makes the server load
+    dbchangetracking.so from a build directory instead of PostgreSQL's pkglibdir, without
+    preloading it; unset, the installed extension is used as everywhere else.
+    """
+    path = os.environ.get("DBCT_PG_DYNAMIC_LIBRARY_PATH")
+    if not path:
+        return [], None
+    return [f"dynamic_library_path = '{path}'"], False
+
+
+@pytest.fixture
+def decoding_server(make_postgres_server):
+    conf_lines, preload = decoding_conf_lines()
+    return make_postgres_server(conf_lines=conf_lines, preload=preload)
