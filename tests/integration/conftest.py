@@ -36,11 +36,6 @@ def build_dir():
     return os.path.abspath(os.environ.get("DBCT_BUILD_DIR") or os.path.join(REPO_ROOT, "build"))
 
 
-def pytest_configure(config):
-    config.addinivalue_line(
-        "markers", "slow: takes longer than a minute on a small machine; still part of make check")
-
-
 @pytest.fixture(scope="session", autouse=True)
 def _server_templates():
     yield
