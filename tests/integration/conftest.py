@@ -156,20 +156,7 @@ def mariadb_server(make_mariadb_server):
     return make_mariadb_server()
 
 
-def decoding_conf_lines():
-    """postgresql.conf lines and preload flag for output plugin tests (and bench/).
-
-    DBCT_PG_DYNAMIC_LIBRARY_PATH (e.g. '<worktree>/pg_extension:$libdir') makes the server load
-    dbchangetracking.so from a build directory instead of PostgreSQL's pkglibdir, without
-    preloading it; unset, the installed extension is used as everywhere else.
-    """
-    path = os.environ.get("DBCT_PG_DYNAMIC_LIBRARY_PATH")
-    if not path:
-        return [], None
-    return [f"dynamic_library_path = '{path}'"], False
-
-
 @pytest.fixture
 def decoding_server(make_postgres_server):
-    conf_lines, preload = decoding_conf_lines()
+    conf_lines, preload = servers.decoding_conf_lines()
     return make_postgres_server(conf_lines=conf_lines, preload=preload)
