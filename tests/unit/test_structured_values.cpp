@@ -36,8 +36,10 @@ std::string HstoreJson(std::string_view text, bool as_map) {
 }  // namespace
 
 TEST(Point, StructWithWkbAndNullSrid) {
-  EXPECT_EQ(PointJson(1, 2), R"({"x":1.0,"y":2.0,"wkb":"AQEAAAAAAAAAAADwPwAAAAAAAABA","srid":null})");
-  EXPECT_EQ(PointJson(0, 0), R"({"x":0.0,"y":0.0,"wkb":"AQEAAAAAAAAAAAAAAAAAAAAAAAAA","srid":null})");
+  EXPECT_EQ(PointJson(1, 2),
+            R"({"x":1.0,"y":2.0,"wkb":"AQEAAAAAAAAAAADwPwAAAAAAAABA","srid":null})");
+  EXPECT_EQ(PointJson(0, 0),
+            R"({"x":0.0,"y":0.0,"wkb":"AQEAAAAAAAAAAAAAAAAAAAAAAAAA","srid":null})");
   EXPECT_EQ(PointJson(-1.5, 1e300),
             R"({"x":-1.5,"y":1e+300,"wkb":"AQEAAAAAAAAAAAD4v5x1AIg85Dd+","srid":null})");
 }

@@ -20,7 +20,8 @@ void AppendLittleEndian(std::string& out, const void* data, size_t size) {
   std::memcpy(bytes, data, size);
   uint16_t probe = 1;
   const bool little = *reinterpret_cast<unsigned char*>(&probe) == 1;
-  for (size_t i = 0; i < size; ++i) out.push_back(static_cast<char>(bytes[little ? i : size - 1 - i]));
+  for (size_t i = 0; i < size; ++i)
+    out.push_back(static_cast<char>(bytes[little ? i : size - 1 - i]));
 }
 
 // Java's String.hashCode: over UTF-16 code units, int arithmetic wrapping.
@@ -41,7 +42,8 @@ int32_t JavaStringHash(std::string_view utf8) {
       cp = c & 0x07, n = 4;
     }
     if (i + n > utf8.size()) n = utf8.size() - i;
-    for (size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(utf8[i + k]) & 0x3f);
+    for (size_t k = 1; k < n; ++k)
+      cp = (cp << 6) | (static_cast<unsigned char>(utf8[i + k]) & 0x3f);
     i += n;
     if (cp >= 0x10000) {
       cp -= 0x10000;
@@ -148,7 +150,7 @@ std::vector<size_t> JavaHashMapOrder(const std::vector<std::string_view>& keys) 
 void WritePoint(JsonWriter& w, double x, double y) {
   std::string wkb;
   wkb.reserve(21);
-  wkb.push_back('\x01');  // little-endian
+  wkb.push_back('\x01');    // little-endian
   const uint32_t type = 1;  // WKB Point
   AppendLittleEndian(wkb, &type, sizeof type);
   AppendLittleEndian(wkb, &x, sizeof x);
