@@ -3,6 +3,9 @@
     nats_server, postgres_server, mariadb_server      one started server per test
     make_nats_server(**opts), make_postgres_server(conf_lines=..., preload=...),
     make_mariadb_server(**options)                    factories for special settings
+    decoding_server                                   PostgreSQL for output plugin tests: the
+                                                      installed dbchangetracking, or the build
+                                                      in DBCT_PG_DYNAMIC_LIBRARY_PATH
     build_dir, repo_root                              where the built binaries and sources are
 
 Every server a test started is stopped when the test ends, pass or fail. After the test, its
@@ -151,3 +154,9 @@ def postgres_server(make_postgres_server):
 @pytest.fixture
 def mariadb_server(make_mariadb_server):
     return make_mariadb_server()
+
+
+@pytest.fixture
+def decoding_server(make_postgres_server):
+    conf_lines, preload = servers.decoding_conf_lines()
+    return make_postgres_server(conf_lines=conf_lines, preload=preload)

@@ -621,6 +621,19 @@ def pg_extension_installed(name="dbchangetracking"):
     return os.path.exists(os.path.join(libdir, f"{name}.so"))
 
 
+def decoding_conf_lines():
+    """postgresql.conf lines and preload flag for output plugin tests (and bench/).
+
+    DBCT_PG_DYNAMIC_LIBRARY_PATH (e.g. '<worktree>/pg_extension:$libdir') makes the server load
+    dbchangetracking.so from a build directory instead of PostgreSQL's pkglibdir, without
+    preloading it; unset, the installed extension is used as everywhere else.
+    """
+    path = os.environ.get("DBCT_PG_DYNAMIC_LIBRARY_PATH")
+    if not path:
+        return [], None
+    return [f"dynamic_library_path = '{path}'"], False
+
+
 class _Template:
     """A directory prepared once per process and copied for every server."""
 

@@ -341,3 +341,42 @@ TEST(CApi, NullHandleIsSafe) {
   dbct_writer_destroy(nullptr);
   EXPECT_STRNE(dbct_version(), "");
 }
+
+TEST(CApi, PointAndHstoreKinds) {
+  Writer w(Options());
+  const double xy[2] = {1, 2};
+  dbct_value point = Value(DBCT_V_POINT);
+  point.data = reinterpret_cast<const char*>(xy);
+  point.len = sizeof xy;
+  dbct_value store = Text(DBCT_V_HSTORE, R"("z"=>"1", "aa"=>NULL)");
+  dbct_value store_map = store;
+  store_map.i64 = 1;
+  dbct_value toast_store = Value(DBCT_V_UNAVAILABLE);
+  toast_store.i64 = 3;
+  dbct_value toast_store_map = Value(DBCT_V_UNAVAILABLE);
+  toast_store_map.i64 = 4;
+  const dbct_column cols[] = {Column("p", point), Column("h", store), Column("hm", store_map),
+                              Column("ht", toast_store), Column("hmt", toast_store_map)};
+  const dbct_row row{cols, sizeof cols / sizeof cols[0]};
+  const dbct_pg_source src = Source();
+  dbct_change change = Change('c', &src);
+  change.after = &row;
+  const Output out = Write(w.handle, change);
+  ASSERT_EQ(out.status, DBCT_OK) << dbct_writer_error(w.handle);
+  EXPECT_NE(out.value.find(R"("after":{"p":{"x":1.0,"y":2.0,"wkb":"AQEAAAAAAAAAAADwPwAAAAAAAABA",)"
+                           R"("srid":null},"h":"{\"aa\":null,\"z\":\"1\"}","hm":{"aa":null,"z":"1"},)"
+                           R"("ht":"{\"__debezium_unavailable_value\":\"__debezium_unavailable_value\"}",)"
+                           R"("hmt":{"__debezium_unavailable_value":"__debezium_unavailable_value"}})"),
+            std::string::npos)
+      << out.value;
+
+  dbct_value short_point = Value(DBCT_V_POINT);
+  short_point.data = reinterpret_cast<const char*>(xy);
+  short_point.len = 8;
+  const dbct_column bad_cols[] = {Column("where", short_point)};
+  const dbct_row bad_row{bad_cols, 1};
+  change.after = &bad_row;
+  EXPECT_EQ(Write(w.handle, change).status, DBCT_ERROR);
+  EXPECT_NE(std::string(dbct_writer_error(w.handle)).find("where"), std::string::npos)
+      << dbct_writer_error(w.handle);
+}

@@ -18,6 +18,7 @@
 #include "utils/builtins.h"
 #include "utils/cash.h"
 #include "utils/date.h"
+#include "utils/geo_decls.h"
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
@@ -104,6 +105,36 @@ set_bits(dbct_value *value, VarBit *bits)
 	value->len = nbits;
 }
 
+/*
+ * One dimension of a multi-dimensional array: dims[0] elements, each the nested array of the
+ * remaining dimensions, or (last dimension) consecutive elements of the flat list.
+ */
+static void
+nest_dimension(dbct_value *value, const int *dims, int ndim, dbct_value *flat)
+{
+	value->kind = DBCT_V_ARRAY;
+	value->count = dims[0];
+	if (ndim == 1)
+	{
+		value->elements = flat;
+		return;
+	}
+	else
+	{
+		dbct_value *items = palloc0(Max(dims[0], 1) * sizeof(dbct_value));
+		int			stride = ArrayGetNItems(ndim - 1, dims + 1);
+
+		for (int i = 0; i < dims[0]; i++)
+			nest_dimension(&items[i], dims + 1, ndim - 1, flat + (size_t) i * stride);
+		value->elements = items;
+	}
+}
+
+/*
+ * Arrays: one-dimensional ones as a JSON array of the converted elements; a multi-dimensional
+ * one as nested arrays, one level per dimension ({{1,2},{3,4}} -> [[1,2],[3,4]]), lower bounds
+ * dropped as pgjdbc's PgArray.getArray() drops them.
+ */
 static void
 set_array(dbct_value *value, const DbctTypePlan *plan, Datum datum)
 {
@@ -113,7 +144,6 @@ set_array(dbct_value *value, const DbctTypePlan *plan, Datum datum)
 	int			count;
 	dbct_value *converted;
 
-	/* multi-dimensional arrays are flattened in storage order */
 	deconstruct_array(array, ARR_ELEMTYPE(array), plan->elem_len, plan->elem_byval,
 					  plan->elem_align, &elements, &nulls, &count);
 	converted = palloc0(Max(count, 1) * sizeof(dbct_value));
@@ -126,6 +156,11 @@ set_array(dbct_value *value, const DbctTypePlan *plan, Datum datum)
 		}
 		else
 			DbctFillValue(plan->element, elements[i], &converted[i]);
+	}
+	if (ARR_NDIM(array) > 1)
+	{
+		nest_dimension(value, ARR_DIMS(array), ARR_NDIM(array), converted);
+		return;
 	}
 	value->kind = DBCT_V_ARRAY;
 	value->elements = converted;
@@ -274,6 +309,27 @@ DbctFillValue(const DbctTypePlan *plan, Datum datum, dbct_value *value)
 		case DBCT_PATH_ARRAY:
 			set_array(value, plan, datum);
 			break;
+		case DBCT_PATH_POINT:
+			{
+				Point	   *point = DatumGetPointP(datum);
+				double	   *xy = palloc(2 * sizeof(double));
+
+				xy[0] = point->x;
+				xy[1] = point->y;
+				value->kind = DBCT_V_POINT;
+				value->data = (const char *) xy;
+				value->len = 2 * sizeof(double);
+				break;
+			}
+		case DBCT_PATH_HSTORE:
+			{
+				char	   *text = OutputFunctionCall((FmgrInfo *) &plan->output, datum);
+
+				set_string(value, text, strlen(text));
+				value->kind = DBCT_V_HSTORE;
+				value->i64 = plan->hstore_as_map ? 1 : 0;
+				break;
+			}
 		case DBCT_PATH_OUTPUT:
 			{
 				char	   *text = OutputFunctionCall((FmgrInfo *) &plan->output, datum);
@@ -365,6 +421,22 @@ fill_missing(const DbctColumnPlan *column, dbct_value *value)
 		case DBCT_PATH_ARRAY:
 			value->kind = DBCT_V_ARRAY;
 			break;
+		case DBCT_PATH_POINT:
+			{
+				/* Debezium: Point.createValue(schema, 0, 0) */
+				double	   *xy = palloc0(2 * sizeof(double));
+
+				value->kind = DBCT_V_POINT;
+				value->data = (const char *) xy;
+				value->len = 2 * sizeof(double);
+				break;
+			}
+		case DBCT_PATH_HSTORE:
+			/* an empty map: "{}" */
+			value->kind = DBCT_V_HSTORE;
+			value->data = "";
+			value->i64 = plan->hstore_as_map ? 1 : 0;
+			break;
 		case DBCT_PATH_TEXT:
 		case DBCT_PATH_NAME:
 		case DBCT_PATH_UUID:
@@ -391,6 +463,8 @@ fill_unavailable(const DbctTypePlan *plan, dbct_value *value)
 		value->i64 = 1;
 	else if (plan->path == DBCT_PATH_ARRAY)
 		value->i64 = 2;
+	else if (plan->path == DBCT_PATH_HSTORE)
+		value->i64 = plan->hstore_as_map ? 4 : 3;
 }
 
 /*

@@ -585,11 +585,22 @@ dbct_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn, XLogRecPtr mess
 			 bool transactional, const char *prefix, Size message_size, const char *message)
 {
 	DbctDecoderState *state = ctx->output_plugin_private;
-	MemoryContext old = MemoryContextSwitchTo(state->change_cxt);
+	const DbctDecoderOptions *opts = &state->opts;
+	MemoryContext old;
 	DbctEvent	event;
 	DbctEncoded encoded;
 	XLogRecPtr	commit_lsn;
 
+	/* message.prefix.include/exclude.list: whole-prefix regular expressions, as Debezium */
+	if ((opts->message_prefix_include &&
+		 !DbctPatternListMatches(opts->message_prefix_include, prefix)) ||
+		(opts->message_prefix_exclude &&
+		 DbctPatternListMatches(opts->message_prefix_exclude, prefix)))
+	{
+		note_filtered(ctx, state);
+		return;
+	}
+	old = MemoryContextSwitchTo(state->change_cxt);
 	load_db_name(state);
 	init_event(&event, state, transactional ? txn : NULL, NULL, NULL, 'm', message_lsn);
 	if (!transactional && !state->opts.deterministic)

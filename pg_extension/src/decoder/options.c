@@ -24,11 +24,14 @@ typedef enum DbctOptionId
 	OPT_SCHEMA_EXCLUDE,
 	OPT_COLUMN_INCLUDE,
 	OPT_COLUMN_EXCLUDE,
+	OPT_MESSAGE_PREFIX_INCLUDE,
+	OPT_MESSAGE_PREFIX_EXCLUDE,
 	OPT_SKIPPED_OPERATIONS,
 	OPT_DECIMAL_MODE,
 	OPT_TIME_PRECISION_MODE,
 	OPT_BINARY_MODE,
 	OPT_INTERVAL_MODE,
+	OPT_HSTORE_MODE,
 	OPT_TRANSACTION_METADATA,
 	OPT_PLACEHOLDER,
 	OPT_NAME,
@@ -58,6 +61,10 @@ static const DbctOptionName option_names[] = {
 	{"columnIncludeList", OPT_COLUMN_INCLUDE},
 	{"column.exclude.list", OPT_COLUMN_EXCLUDE},
 	{"columnExcludeList", OPT_COLUMN_EXCLUDE},
+	{"message.prefix.include.list", OPT_MESSAGE_PREFIX_INCLUDE},
+	{"messagePrefixIncludeList", OPT_MESSAGE_PREFIX_INCLUDE},
+	{"message.prefix.exclude.list", OPT_MESSAGE_PREFIX_EXCLUDE},
+	{"messagePrefixExcludeList", OPT_MESSAGE_PREFIX_EXCLUDE},
 	{"skipped.operations", OPT_SKIPPED_OPERATIONS},
 	{"skippedOperations", OPT_SKIPPED_OPERATIONS},
 	{"decimal.handling.mode", OPT_DECIMAL_MODE},
@@ -68,6 +75,8 @@ static const DbctOptionName option_names[] = {
 	{"binaryHandlingMode", OPT_BINARY_MODE},
 	{"interval.handling.mode", OPT_INTERVAL_MODE},
 	{"intervalHandlingMode", OPT_INTERVAL_MODE},
+	{"hstore.handling.mode", OPT_HSTORE_MODE},
+	{"hstoreHandlingMode", OPT_HSTORE_MODE},
 	{"provide.transaction.metadata", OPT_TRANSACTION_METADATA},
 	{"provideTransactionMetadata", OPT_TRANSACTION_METADATA},
 	{"unavailable.value.placeholder", OPT_PLACEHOLDER},
@@ -311,6 +320,12 @@ DbctParseOptions(List *options, DbctDecoderOptions *result)
 			case OPT_COLUMN_EXCLUDE:
 				result->column_exclude = parse_pattern_list(name, require_value(name, value));
 				break;
+			case OPT_MESSAGE_PREFIX_INCLUDE:
+				result->message_prefix_include = parse_pattern_list(name, require_value(name, value));
+				break;
+			case OPT_MESSAGE_PREFIX_EXCLUDE:
+				result->message_prefix_exclude = parse_pattern_list(name, require_value(name, value));
+				break;
 			case OPT_SKIPPED_OPERATIONS:
 				parse_skipped_operations(result, name, require_value(name, value));
 				break;
@@ -325,6 +340,15 @@ DbctParseOptions(List *options, DbctDecoderOptions *result)
 				break;
 			case OPT_INTERVAL_MODE:
 				result->interval_mode = parse_mode(DBCT_MODE_INTERVAL, name, value);
+				break;
+			case OPT_HSTORE_MODE:
+				require_value(name, value);
+				if (strcmp(value, "json") == 0)
+					result->hstore_as_map = false;
+				else if (strcmp(value, "map") == 0)
+					result->hstore_as_map = true;
+				else
+					reject_value(name, value, "Valid values are: json, map.");
 				break;
 			case OPT_TRANSACTION_METADATA:
 				result->transaction_metadata = parse_bool_option(name, value);
@@ -364,6 +388,12 @@ DbctParseOptions(List *options, DbctDecoderOptions *result)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("options \"%s\" and \"%s\" cannot be used together",
 						given_as[OPT_COLUMN_INCLUDE], given_as[OPT_COLUMN_EXCLUDE])));
+	if (given_as[OPT_MESSAGE_PREFIX_INCLUDE] && given_as[OPT_MESSAGE_PREFIX_EXCLUDE])
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("options \"%s\" and \"%s\" cannot be used together",
+						given_as[OPT_MESSAGE_PREFIX_INCLUDE],
+						given_as[OPT_MESSAGE_PREFIX_EXCLUDE])));
 }
 
 static void
@@ -389,6 +419,8 @@ DbctFreeOptions(DbctDecoderOptions *options)
 	free_pattern_list(options->schema_exclude);
 	free_pattern_list(options->column_include);
 	free_pattern_list(options->column_exclude);
+	free_pattern_list(options->message_prefix_include);
+	free_pattern_list(options->message_prefix_exclude);
 }
 
 /*

@@ -25,6 +25,8 @@ typedef struct DbctDecoderOptions
 	DbctPatternList *schema_exclude;
 	DbctPatternList *column_include;
 	DbctPatternList *column_exclude;
+	DbctPatternList *message_prefix_include;	/* logical message prefixes */
+	DbctPatternList *message_prefix_exclude;
 
 	/* skipped.operations (Debezium's default: t) */
 	bool		skip_create;
@@ -37,6 +39,7 @@ typedef struct DbctDecoderOptions
 	int			time_precision_mode;
 	int			binary_mode;
 	int			interval_mode;
+	bool		hstore_as_map;	/* hstore.handling.mode=map; default json (a string) */
 
 	bool		transaction_metadata;	/* provide.transaction.metadata */
 	char	   *placeholder;	/* unavailable.value.placeholder; NULL: default */

@@ -143,6 +143,23 @@ set_precision_and_scale(DbctTypePlan *plan)
 	}
 }
 
+/* The hstore extension's type: a base type named hstore (its OID differs per database). */
+static bool
+is_hstore(Oid typid)
+{
+	HeapTuple	tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
+	bool		result = false;
+
+	if (HeapTupleIsValid(tuple))
+	{
+		Form_pg_type form = (Form_pg_type) GETSTRUCT(tuple);
+
+		result = form->typtype == TYPTYPE_BASE && strcmp(NameStr(form->typname), "hstore") == 0;
+		ReleaseSysCache(tuple);
+	}
+	return result;
+}
+
 /*
  * Fills a type plan for typid/typmod: domains become their base type, arrays get an element
  * plan, common types a fast path, everything else the type's output function.
@@ -239,13 +256,20 @@ build_type_plan(DbctTypePlan *plan, Oid typid, int32 typmod, MemoryContext cxt)
 		case VARBITOID:
 			plan->path = DBCT_PATH_BIT;
 			break;
+		case POINTOID:
+			plan->path = DBCT_PATH_POINT;
+			break;
 		default:
 			{
-				/* enums, ranges, inet, geometric types, tsvector, ...: their text form */
+				/*
+				 * enums, ranges, inet, other geometric types, tsvector, ...: their text form;
+				 * hstore (an extension type, known by name) goes through its text form too.
+				 */
 				Oid			output;
 				bool		varlena;
 
-				plan->path = DBCT_PATH_OUTPUT;
+				plan->path = is_hstore(typid) ? DBCT_PATH_HSTORE : DBCT_PATH_OUTPUT;
+				plan->hstore_as_map = rel_cache_options->hstore_as_map;
 				getTypeOutputInfo(typid, &output, &varlena);
 				fmgr_info_cxt(output, &plan->output, cxt);
 				break;

@@ -39,7 +39,9 @@ typedef enum DbctValuePath
 	DBCT_PATH_UUID,
 	DBCT_PATH_JSONB,
 	DBCT_PATH_BIT,
-	DBCT_PATH_ARRAY
+	DBCT_PATH_ARRAY,
+	DBCT_PATH_POINT,			/* Debezium's Point struct */
+	DBCT_PATH_HSTORE			/* the hstore extension's type: output text, written as a map */
 } DbctValuePath;
 
 typedef struct DbctTypePlan
@@ -49,7 +51,8 @@ typedef struct DbctTypePlan
 	DbctValuePath path;
 	int32		precision;		/* numeric precision, time precision, bit length; -1 */
 	int32		scale;			/* numeric scale; -1 when not declared */
-	FmgrInfo	output;			/* DBCT_PATH_OUTPUT only */
+	FmgrInfo	output;			/* DBCT_PATH_OUTPUT and DBCT_PATH_HSTORE */
+	bool		hstore_as_map;	/* DBCT_PATH_HSTORE: hstore.handling.mode=map */
 	/* DBCT_PATH_ARRAY: the element's plan and storage */
 	struct DbctTypePlan *element;
 	int16		elem_len;

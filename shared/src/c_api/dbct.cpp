@@ -3,6 +3,7 @@
 // exception cross the boundary.
 #include "dbct/c_api/dbct.h"
 
+#include <cstring>
 #include <new>
 #include <string>
 
@@ -10,6 +11,7 @@
 #include "dbct/envelope/envelope_writer.hpp"
 #include "dbct/values/binary.hpp"
 #include "dbct/values/numeric.hpp"
+#include "dbct/values/structured.hpp"
 #include "dbct/values/temporal.hpp"
 
 #ifndef DBCT_VERSION
@@ -104,6 +106,8 @@ void WriteValue(JsonWriter& w, const dbct_value& v, const values::ValueModes& mo
         w.BeginArray();
         w.String(placeholder);
         w.EndArray();
+      } else if (v.i64 == 3 || v.i64 == 4) {
+        values::WriteHstorePlaceholder(w, placeholder, v.i64 == 4);
       } else {
         w.String(placeholder);
       }
@@ -118,6 +122,18 @@ void WriteValue(JsonWriter& w, const dbct_value& v, const values::ValueModes& mo
       return;
     case DBCT_V_RAW_JSON:
       w.Raw(View(v.data, v.len));
+      return;
+    case DBCT_V_POINT: {
+      double xy[2];
+      if (v.data == nullptr || v.len != sizeof xy) {
+        throw ValueError("point value needs 16 bytes of coordinates");
+      }
+      std::memcpy(xy, v.data, sizeof xy);
+      values::WritePoint(w, xy[0], xy[1]);
+      return;
+    }
+    case DBCT_V_HSTORE:
+      values::WriteHstore(w, View(v.data, v.len), v.i64 == 1);
       return;
     default:
       throw ValueError("value kind " + std::to_string(v.kind) + " is not known");

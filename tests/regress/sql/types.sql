@@ -69,7 +69,9 @@ SELECT data::json->'after' AS after
 FROM pg_logical_slot_get_changes('types_slot', NULL, NULL, 'deterministic', 'true');
 
 -- "Mappings for PostgreSQL network address types", "Mappings for PostgreSQL range types",
--- enums (io.debezium.data.Enum), domains (their base type), and the text form of the rest
+-- enums (io.debezium.data.Enum), domains (their base type), point as the
+-- io.debezium.data.geometry.Point struct {x, y, wkb, srid} (structured.sql has more), and the
+-- text form of the rest
 CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
 CREATE DOMAIN positive AS integer CHECK (VALUE > 0);
 CREATE DOMAIN price AS numeric(8,2);
@@ -88,7 +90,8 @@ INSERT INTO textual (m, p, pr, l, ip, cidr, mac, mac8, r, tr, nr, dr, tv, tq, pt
 SELECT data::json->'after' AS after
 FROM pg_logical_slot_get_changes('types_slot', NULL, NULL, 'deterministic', 'true');
 
--- arrays: a JSON array of the elements, each converted as its element type
+-- arrays: a JSON array of the elements, each converted as its element type; a
+-- multi-dimensional array nests one JSON array per dimension (structured.sql has more)
 CREATE TABLE arrays (id serial PRIMARY KEY, ia integer[], ba bigint[], ta text[],
     na numeric(6,2)[], ua uuid[], da date[], tsa timestamptz[], ja jsonb[], boa boolean[],
     fa float8[], ea mood[], pa positive[], va varchar[], by bytea[], ma int[][]);

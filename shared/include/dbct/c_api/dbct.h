@@ -84,9 +84,16 @@ typedef enum dbct_value_kind {
                          i64 says its form (Debezium UnchangedToastedPlaceholder):
                          0 text column: the placeholder string,
                          1 bytea: the placeholder's bytes, encoded by binary mode,
-                         2 array: a one-element array holding the placeholder string */
+                         2 array: a one-element array holding the placeholder string,
+                         3 hstore (json mode): a string of {"<placeholder>":"<placeholder>"},
+                         4 hstore (map mode): that object */
   DBCT_V_ARRAY,       /* elements/count: JSON array of the elements */
-  DBCT_V_RAW_JSON     /* data/len: already valid JSON text, copied verbatim (e.g. a struct) */
+  DBCT_V_RAW_JSON,    /* data/len: already valid JSON text, copied verbatim (e.g. a struct) */
+  DBCT_V_POINT,       /* data/len: 16 bytes, the doubles x then y in native byte order;
+                         io.debezium.data.geometry.Point {"x","y","wkb","srid"} */
+  DBCT_V_HSTORE       /* data/len: hstore's text form ("k"=>"v", "n"=>NULL); i64: 0 written as
+                         a JSON string of the object (hstore.handling.mode=json), 1 as the
+                         object (map) */
 } dbct_value_kind;
 
 typedef enum dbct_special {
