@@ -1,0 +1,161 @@
+// publisher.hpp — ordered, bounded, exactly-once publishing of change events to JetStream.
+//
+// Design
+// ------
+// The caller hands over events with strictly increasing sequence numbers. Up to
+// max_in_flight of them are published without waiting (core PUB with a reply subject on our
+// own inbox; JetStream answers with a pub ack). The ack watermark is the highest caller
+// sequence such that it and every earlier event is acknowledged; a source confirms only that.
+//
+// Order when a publish fails while a later one succeeds (JetStream answering 503 while it
+// starts, a server killed with publishes in flight): every message carries
+// Nats-Expected-Last-Sequence = the stream sequence its predecessor must have. The publisher
+// numbers its messages 1, 2, 3... (index) and predicts stream sequence = offset + index, so a
+// message is stored only directly after its predecessor; any gap makes JetStream reject every
+// later message with "wrong last sequence" instead of storing it out of order.
+//
+// nats-server 2.9 (server/stream.go, processJetStreamMsg) checks Nats-Msg-Id against its
+// duplicate window BEFORE the expected-last-sequence check, and rebuilds the window from the
+// store after a restart. So re-sending a message that is already stored yields a positive ack
+// flagged duplicate, whatever its expected-sequence header says. Past the window, the resend
+// fails the expected-sequence check instead, so it is never stored twice either.
+//
+// Recovery ("resync") runs on the caller's thread, in Poll/Publish/Flush, when a current
+// publish is rejected, times out (ack_timeout), or the connection reconnected with messages
+// in flight: bump the generation (replies to older sends are ignored; the reply subject is
+// <inbox>.<generation>.<index>), read the stream's last sequence and the Nats-Msg-Id of its
+// last message, mark every pending message up to that one acknowledged, and resend the rest in
+// order. If the stream's last message is not one of ours (someone else wrote to the stream),
+// the offset is re-based on it. Attempts back off from retry_backoff_min to retry_backoff_max.
+// The stream's subjects must be written by this publisher only.
+//
+// Threads: cnats delivers pub acks on its own thread; that callback only queues the reply,
+// wakes waiters and calls the optional wake hook. Everything else runs on the caller's thread,
+// so the owner (e.g. a PostgreSQL worker loop) decides when work happens. Not thread-safe
+// except AckWatermark(), InFlight(), MaxInFlightObserved(), Retries().
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dbct/nats/connection.hpp"
+
+namespace dbct::nats {
+
+struct PublisherSettings {
+  size_t max_in_flight = 4096;
+  std::chrono::milliseconds ack_timeout{5000};  // no reply for this long: resync
+  std::chrono::milliseconds retry_backoff_min{50};
+  std::chrono::milliseconds retry_backoff_max{5000};
+  std::chrono::milliseconds request_timeout{2000};  // stream state reads during resync
+  // Called on a cnats thread whenever a reply arrives; must only wake the owner (SetLatch).
+  std::function<void()> wake;
+};
+
+// One event. Views only need to live for the Publish call; empty headers are omitted.
+struct OutgoingMessage {
+  uint64_t sequence = 0;       // caller's, strictly increasing
+  std::string_view subject;
+  std::string_view payload;
+  std::string_view msg_id;     // Nats-Msg-Id
+  std::string_view position;   // Dbct-Position
+  std::string_view op;         // Dbct-Op
+  std::string_view table;      // Dbct-Table
+  std::string_view key;        // Dbct-Key
+};
+
+class Publisher {
+ public:
+  static constexpr std::chrono::milliseconds kWaitForever{-1};
+
+  // Reads the stream's last sequence (throws NatsError when that fails) and subscribes to
+  // the pub-ack inbox.
+  Publisher(Connection& connection, std::string stream, PublisherSettings settings = {});
+  ~Publisher();
+  Publisher(const Publisher&) = delete;
+  Publisher& operator=(const Publisher&) = delete;
+
+  // Takes one event: sends it now, or queues it while recovering. Waits up to `wait`
+  // (kWaitForever: no limit) while max_in_flight events are unacknowledged; returns false
+  // without taking the event when there is still no room.
+  bool Publish(const OutgoingMessage& message, std::chrono::milliseconds wait = kWaitForever);
+  // Handles replies and recovery, waiting up to `wait` for a reply. Returns the watermark.
+  uint64_t Poll(std::chrono::milliseconds wait = std::chrono::milliseconds(0));
+  // Waits until every taken event is acknowledged; false on timeout.
+  bool Flush(std::chrono::milliseconds timeout);
+
+  uint64_t AckWatermark() const { return watermark_.load(std::memory_order_acquire); }
+  size_t InFlight() const { return in_flight_.load(std::memory_order_relaxed); }
+  size_t MaxInFlightObserved() const { return max_in_flight_observed_.load(std::memory_order_relaxed); }
+  uint64_t Retries() const { return retries_.load(std::memory_order_relaxed); }  // resyncs done
+  uint64_t Resent() const { return resent_; }                                     // messages sent again
+  bool Recovering() const { return need_resync_; }
+  // Why the last recovery started or failed; "" when none yet.
+  const std::string& LastError() const { return last_error_; }
+
+ private:
+  struct Entry {
+    uint64_t sequence;
+    uint64_t index;
+    MsgPtr msg;              // reply subject of generation msg_generation
+    uint64_t msg_generation;
+    bool sent = false;       // sent in the current generation
+    bool acked = false;
+    std::chrono::steady_clock::time_point sent_at;
+  };
+
+  static void OnReply(natsConnection* nc, natsSubscription* sub, natsMsg* msg, void* closure);
+  static void OnSubscriptionComplete(void* closure);
+  void ProcessReplies(std::vector<natsMsg*>& replies);
+  void HandleReply(natsMsg* reply);
+  void CheckTimeouts();
+  void TryResync();
+  void Send(Entry& entry);
+  void SendUnsent();
+  void AdvanceWatermark();
+  void StartRecovery(std::string reason);
+  Entry* FindEntry(uint64_t index);
+  std::string ReplySubject(uint64_t generation, uint64_t index) const;
+
+  Connection& connection_;
+  std::string stream_;
+  PublisherSettings settings_;
+  std::string inbox_;
+  SubscriptionPtr subscription_;
+
+  std::deque<Entry> pending_;   // taken, not yet below the watermark; in order
+  uint64_t next_index_ = 1;
+  int64_t slot_offset_ = 0;     // stream sequence of message index i is slot_offset_ + i
+  uint64_t generation_ = 1;
+  uint64_t last_connect_generation_ = 0;
+  uint64_t last_sequence_taken_ = 0;
+  std::string last_acked_msg_id_;  // Nats-Msg-Id of the newest acknowledged message
+
+  bool need_resync_ = false;
+  std::chrono::steady_clock::time_point next_resync_at_{};
+  std::chrono::milliseconds backoff_{0};
+  std::string last_error_;
+  uint64_t resent_ = 0;
+  std::string scratch_;         // NUL-terminated copies of string_views
+
+  std::atomic<uint64_t> watermark_{0};
+  std::atomic<size_t> in_flight_{0};
+  std::atomic<size_t> max_in_flight_observed_{0};
+  std::atomic<uint64_t> retries_{0};
+
+  // Filled by the cnats thread, drained by the owner.
+  std::mutex reply_mutex_;
+  std::condition_variable reply_ready_;
+  std::vector<natsMsg*> replies_;
+  bool subscription_done_ = false;
+};
+
+}  // namespace dbct::nats
