@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cli_context.hpp"
+#include "commands.hpp"
 #include "validate_command.hpp"
 
 namespace {
@@ -86,31 +87,71 @@ int main(int argc, char** argv) {
 
   CLI::App* flows = app.add_subcommand("flows", "show trackings: ls, status NAME, logs NAME [-f]");
   flows->require_subcommand(1);
-  flows->add_subcommand("ls", "every tracking: name, type, state, events, rate, lag, host")
-      ->callback([&] { action = [] { return NotImplemented("flows ls"); }; });
-  std::string flow_name;
-  bool follow = false;
-  CLI::App* status = flows->add_subcommand("status", "one tracking in detail");
-  status->add_option("name", flow_name, "tracking name")->required();
-  status->callback([&] { action = [] { return NotImplemented("flows status"); }; });
-  CLI::App* logs = flows->add_subcommand("logs", "log lines of a tracking");
-  logs->add_option("name", flow_name, "tracking name")->required();
-  logs->add_flag("-f,--follow", follow, "keep printing new lines");
-  logs->callback([&] { action = [] { return NotImplemented("flows logs"); }; });
+  flows->footer(
+      "Reads the control plane on NATS (bucket dbchangetracking-status, stream\n"
+      "dbchangetracking-logs), so it shows trackings wherever they run.\n\n"
+      "Examples:\n  dbct flows ls\n  dbct flows status postgres-orders\n"
+      "  dbct flows logs postgres-orders -f");
+  CLI::App* flows_ls =
+      flows->add_subcommand("ls", "every tracking: name, type, state, events, rate, lag, host");
+  flows_ls->footer(
+      "A tracking that should refresh its status every 5 s but has not done so for 15 s shows\n"
+      "state unknown (-o json keeps what it reported under reported_state).\n\n"
+      "Examples:\n  dbct flows ls\n  dbct flows ls -o json\n"
+      "  dbct --nats-url nats://nats.example.com:4222 --creds app.creds flows ls\n\n"
+      "Exit codes: 0 listed (also when there are none), 1 NATS unreachable.");
+  flows_ls->callback([&] { action = [&] { return dbct::cli::RunFlowsLs(options); }; });
 
-  std::string tail_name;
-  bool from_start = false;
+  std::string flow_name;
+  CLI::App* status = flows->add_subcommand("status", "one tracking in detail");
+  status->add_option("name", flow_name, "tracking name (NAME or NAME-flow)")->required();
+  status->footer(
+      "Examples:\n  dbct flows status postgres-orders\n  dbct flows status postgres-orders-flow\n"
+      "  dbct flows status postgres-orders -o json\n\n"
+      "Exit codes: 0 shown, 1 NATS unreachable, 2 no tracking of that name.");
+  status->callback([&] { action = [&] { return dbct::cli::RunFlowsStatus(options, flow_name); }; });
+
+  dbct::cli::FlowsLogsOptions logs_options;
+  CLI::App* logs = flows->add_subcommand("logs", "log lines of a tracking");
+  logs->add_option("name", logs_options.name, "tracking name (NAME or NAME-flow)")->required();
+  logs->add_flag("-f,--follow", logs_options.follow, "keep printing new lines until Ctrl-C");
+  logs->add_option("--since", logs_options.since,
+                   "only lines from this long ago on (a duration: 90s, 10m, 1h30m)");
+  logs->footer(
+      "Examples:\n  dbct flows logs postgres-orders\n  dbct flows logs postgres-orders -f\n"
+      "  dbct flows logs postgres-orders --since 10m -o json\n\n"
+      "Exit codes: 0 shown, 1 NATS unreachable, 2 no tracking of that name or a bad --since.");
+  logs->callback([&] { action = [&] { return dbct::cli::RunFlowsLogs(options, logs_options); }; });
+
+  dbct::cli::TailOptions tail_options;
   CLI::App* tail = app.add_subcommand("tail", "print change events of NAME as they arrive");
-  tail->add_option("name", tail_name, "tracking name")->required();
-  tail->add_flag("--from-start", from_start, "start with the oldest event in the stream");
-  tail->callback([&] { action = [] { return NotImplemented("tail"); }; });
+  tail->add_option("name", tail_options.name, "tracking name")->required();
+  tail->add_flag("--from-start", tail_options.from_start,
+                 "start with the oldest event still in the stream");
+  tail->add_flag("--pretty", tail_options.pretty, "indent each event over several lines");
+  tail->add_option("-n,--count", tail_options.count, "stop after this many events (0: never)")
+      ->capture_default_str();
+  tail->footer(
+      "Prints one Debezium JSON event per line from subject dbchangetracking.NAME, through an\n"
+      "ordered ephemeral consumer that leaves nothing behind on the server. -o json wraps each\n"
+      "event with its subject, stream sequence and headers.\n\n"
+      "Examples:\n  dbct tail postgres-orders\n  dbct tail postgres-orders --from-start --pretty\n"
+      "  dbct tail postgres-orders --from-start -n 10 -o json | jq .headers\n\n"
+      "Exit codes: 0 stopped (Ctrl-C or --count reached), 1 NATS unreachable,\n"
+      "2 no tracking of that name.");
+  tail->callback([&] { action = [&] { return dbct::cli::RunTail(options, tail_options); }; });
 
   CLI::App* stream = app.add_subcommand("stream", "JetStream stream of a tracking: info NAME");
   stream->require_subcommand(1);
+  stream->footer("Examples:\n  dbct stream info postgres-orders");
   std::string stream_name;
-  CLI::App* info = stream->add_subcommand("info", "the stream's state");
+  CLI::App* info = stream->add_subcommand("info", "the stream's configuration and state");
   info->add_option("name", stream_name, "tracking name")->required();
-  info->callback([&] { action = [] { return NotImplemented("stream info"); }; });
+  info->footer(
+      "Examples:\n  dbct stream info postgres-orders\n  dbct stream info postgres-orders -o "
+      "json\n\n"
+      "Exit codes: 0 shown, 1 NATS unreachable, 2 no stream for that name.");
+  info->callback([&] { action = [&] { return dbct::cli::RunStreamInfo(options, stream_name); }; });
 
   try {
     app.parse(argc, argv);
@@ -128,5 +169,14 @@ int main(int argc, char** argv) {
     return dbct::cli::kExitFailure;
   }
   options.output = output == "json" ? OutputFormat::kJson : OutputFormat::kTable;
-  return action ? action() : kExitBadInput;
+  if (!action) return kExitBadInput;
+  try {
+    return action();
+  } catch (const dbct::cli::CliError& e) {
+    std::cerr << "dbct: " << e.what() << '\n';
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    std::cerr << "dbct: " << e.what() << '\n';
+    return dbct::cli::kExitFailure;
+  }
 }
