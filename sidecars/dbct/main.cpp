@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,59 @@ Exit codes: 0 success, 1 the work failed, 2 bad usage or bad input.)";
 int NotImplemented(const std::string& command) {
   std::cerr << "dbct " << command << ": not implemented yet\n";
   return kExitBadInput;
+}
+
+// The first word where a command was expected but none of that name exists ("dbct nonsense",
+// "dbct flows bogus"), with the command it was given to; CLI11 only says that a subcommand is
+// required.
+struct UnknownWord {
+  std::string word;
+  std::string parent;   // "dbct flows"
+  std::string choices;  // "ls, status and logs"
+};
+
+std::optional<UnknownWord> FindUnknownCommand(const CLI::App& app, int argc, char** argv) {
+  const CLI::App* current = &app;
+  std::string path = "dbct";
+  for (int i = 1; i < argc; i++) {
+    const std::string word = argv[i];
+    if (word == "--nats-url" || word == "--creds" || word == "-o" || word == "--output") {
+      i++;  // its value
+      continue;
+    }
+    if (!word.empty() && word[0] == '-') continue;
+    const std::vector<const CLI::App*> commands = current->get_subcommands({});
+    const CLI::App* next = nullptr;
+    for (const CLI::App* command : commands) {
+      if (command->check_name(word)) next = command;
+    }
+    if (next != nullptr) {
+      current = next;
+      path += " " + word;
+      continue;
+    }
+    if (commands.empty() || current->get_require_subcommand_min() == 0) return std::nullopt;
+    std::string choices;
+    for (std::size_t k = 0; k < commands.size(); k++) {
+      if (k > 0) choices += k + 1 == commands.size() ? " and " : ", ";
+      choices += commands[k]->get_name();
+    }
+    return UnknownWord{word, path, choices};
+  }
+  return std::nullopt;
+}
+
+// "dbct flows logs --help" for the deepest subcommand given on the command line.
+std::string HelpCommand(const CLI::App& app) {
+  std::string command = "dbct";
+  const CLI::App* current = &app;
+  for (;;) {
+    const auto given = current->get_subcommands();
+    if (given.empty()) break;
+    current = given.front();
+    command += " " + current->get_name();
+  }
+  return command + " --help";
 }
 
 }  // namespace
@@ -162,7 +216,13 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);  // prints the message
+    // One line: what is wrong and where to read how it is used.
+    if (const auto unknown = FindUnknownCommand(app, argc, argv)) {
+      std::cerr << "dbct: unknown command \"" << unknown->parent << ' ' << unknown->word
+                << "\"; the commands of " << unknown->parent << " are " << unknown->choices << '\n';
+      return kExitBadInput;
+    }
+    std::cerr << "dbct: " << e.what() << "; see " << HelpCommand(app) << '\n';
     return kExitBadInput;
   } catch (const std::exception& e) {
     std::cerr << "dbct: " << e.what() << '\n';
