@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli_context.hpp"
+#include "sidecar_supervisor.hpp"
 
 namespace dbct::cli {
 
@@ -36,6 +37,30 @@ int RunTail(const GlobalOptions& options, const TailOptions& tail);
 
 // dbct stream info NAME (stream_info_command.cpp).
 int RunStreamInfo(const GlobalOptions& options, const std::string& name);
+
+struct RunOptions {
+  std::vector<std::string> paths;
+  std::string sidecar_dir;  // where dbct-<type> is; empty: next to dbct, then PATH
+  SupervisorSettings supervisor;
+};
+// dbct run -f PATH (run_command.cpp).
+int RunRun(const GlobalOptions& options, const RunOptions& run);
+
+struct DeleteOptions {
+  std::vector<std::string> paths;
+  bool drop_stream = false;
+};
+// dbct delete -f PATH [--drop-stream] (delete_command.cpp).
+int RunDelete(const GlobalOptions& options, const DeleteOptions& remove);
+
+struct UntrackOptions {
+  std::string name;
+  bool drop_stream = false;
+  std::string conninfo;            // -d: libpq connection string or URI; "" = PG* defaults
+  std::vector<std::string> paths;  // -f: find the resource NAME there instead
+};
+// dbct untrack NAME [--drop-stream] [-d CONNINFO | -f PATH] (untrack_command.cpp).
+int RunUntrack(const GlobalOptions& options, const UntrackOptions& untrack);
 
 }  // namespace dbct::cli
 

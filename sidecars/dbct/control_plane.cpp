@@ -266,6 +266,33 @@ std::optional<nlohmann::json> ReadStreamInfo(CliConnection& nats, const std::str
   return info;
 }
 
+bool DeleteStream(CliConnection& nats, const std::string& stream) {
+  const std::string subject = "$JS.API.STREAM.DELETE." + stream;
+  natsMsg* raw = nullptr;
+  natsStatus status;
+  {
+    nats::SignalBlockGuard guard;
+    status = natsConnection_Request(&raw, nats->nc(), subject.c_str(), "", 0,
+                                    static_cast<int64_t>(kRequestTimeout.count()));
+  }
+  nats::MsgPtr reply(raw);
+  if (status != NATS_OK)
+    throw NatsFailure(nats, "could not delete stream \"" + stream + "\"", status);
+  const char* data = natsMsg_GetData(reply.get());
+  const nlohmann::json answer =
+      nlohmann::json::parse(data, data + natsMsg_GetDataLength(reply.get()), nullptr, false);
+  if (answer.is_object()) {
+    if (auto error = answer.find("error"); error != answer.end()) {
+      if (error->value("err_code", 0) == kJsStreamNotFound || error->value("code", 0) == 404)
+        return false;
+      throw WorkFailed("could not delete stream \"" + stream +
+                       "\": " + error->value("description", std::string("JetStream error")));
+    }
+    if (answer.value("success", false)) return true;
+  }
+  throw WorkFailed("could not delete stream \"" + stream + "\": unexpected answer from the server");
+}
+
 uint64_t CountSubjectMessages(CliConnection& nats, const std::string& stream,
                               const std::string& subject) {
   const std::optional<nlohmann::json> info = ReadStreamInfo(nats, stream, subject);

@@ -73,6 +73,8 @@ void MarkStaleness(nlohmann::json& status, int64_t now_ms);
 // With subjects_filter, state.subjects maps each matching subject to its message count.
 std::optional<nlohmann::json> ReadStreamInfo(CliConnection& nats, const std::string& stream,
                                              const std::string& subjects_filter = {});
+// Deletes a stream; false when it does not exist.
+bool DeleteStream(CliConnection& nats, const std::string& stream);
 // How many messages `stream` holds on `subject`; 0 when the stream does not exist.
 uint64_t CountSubjectMessages(CliConnection& nats, const std::string& stream,
                               const std::string& subject);

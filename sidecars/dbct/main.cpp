@@ -27,12 +27,6 @@ constexpr const char* kExamples = R"(Examples:
 
 Exit codes: 0 success, 1 the work failed, 2 bad usage or bad input.)";
 
-// Subcommands that come later: listed in --help, refusing to run.
-int NotImplemented(const std::string& command) {
-  std::cerr << "dbct " << command << ": not implemented yet\n";
-  return kExitBadInput;
-}
-
 // The first word where a command was expected but none of that name exists ("dbct nonsense",
 // "dbct flows bogus"), with the command it was given to; CLI11 only says that a subcommand is
 // required.
@@ -123,21 +117,59 @@ int main(int argc, char** argv) {
       "  dbct validate -f manifests/\n\nExit codes: 0 all valid, 2 problems found.");
   validate->callback([&] { action = [&] { return dbct::cli::RunValidate(options, paths); }; });
 
-  std::vector<std::string> run_paths;
+  dbct::cli::RunOptions run_options;
   CLI::App* run = app.add_subcommand(
       "run", "run the resources: postgres through the extension, others as sidecar processes");
-  run->add_option("-f,--file", run_paths, "resource file or directory")->required();
-  run->callback([&] { action = [] { return NotImplemented("run"); }; });
+  run->add_option("-f,--file", run_options.paths, "resource file or directory; may be repeated")
+      ->required();
+  run->add_option("--sidecar-dir", run_options.sidecar_dir,
+                  "directory of the dbct-<type> sidecars (default: next to dbct, then PATH)");
+  run->footer(
+      "postgres resources are registered in their database with dbchangetracking.track() (or\n"
+      "alter_tracking() when the tracking exists with other tables or options), connecting with\n"
+      "the resource's parameters; they run inside the server, so dbct run returns once they are\n"
+      "registered. The tables are those the schema/table include and exclude lists select now.\n"
+      "Every other resource runs as `dbct-<type> --manifest FILE`, restarted with a growing\n"
+      "delay (1 s up to 30 s) when it exits, its output prefixed with [NAME]; SIGTERM or Ctrl-C\n"
+      "stops them all (SIGKILL after 15 s). A sidecar exiting with code 2 (bad input) is not\n"
+      "started again. Change a file and run again to apply the change.\n\n"
+      "Examples:\n  dbct run -f manifests/examples/postgres-orders.yaml\n"
+      "  dbct run -f resources/            # every *.yaml and *.yml in it\n"
+      "  dbct --nats-url nats://nats:4222 run -f mysql-shop.yaml\n\n"
+      "Exit codes: 0 registered (postgres only) or stopped by a signal, 1 a database, NATS or\n"
+      "sidecar failure, 2 invalid resources or usage.");
+  run->callback([&] { action = [&] { return dbct::cli::RunRun(options, run_options); }; });
 
-  std::vector<std::string> delete_paths;
+  dbct::cli::DeleteOptions delete_options;
   CLI::App* remove = app.add_subcommand("delete", "stop the trackings of the resources");
-  remove->add_option("-f,--file", delete_paths, "resource file or directory")->required();
-  remove->callback([&] { action = [] { return NotImplemented("delete"); }; });
+  remove->add_option("-f,--file", delete_options.paths, "resource file or directory")->required();
+  remove->add_flag("--drop-stream", delete_options.drop_stream,
+                   "also delete each tracking's stream and the events in it");
+  remove->footer(
+      "postgres trackings are stopped with dbchangetracking.untrack() in their database. Other\n"
+      "types run as sidecar processes: stop the dbct run or service running them; delete then\n"
+      "only says so (and deletes the stream with --drop-stream once they are stopped).\n\n"
+      "Examples:\n  dbct delete -f orders.yaml\n  dbct delete -f resources/ --drop-stream\n\n"
+      "Exit codes: 0 stopped, 1 a failure, 2 invalid resources or a tracking that does not exist.");
+  remove->callback([&] { action = [&] { return dbct::cli::RunDelete(options, delete_options); }; });
 
-  std::string untrack_name;
+  dbct::cli::UntrackOptions untrack_options;
   CLI::App* untrack = app.add_subcommand("untrack", "stop the tracking NAME");
-  untrack->add_option("name", untrack_name, "tracking name")->required();
-  untrack->callback([&] { action = [] { return NotImplemented("untrack"); }; });
+  untrack->add_option("name", untrack_options.name, "tracking name")->required();
+  untrack->add_flag("--drop-stream", untrack_options.drop_stream,
+                    "also delete its stream and the events in it");
+  untrack->add_option("-d,--database", untrack_options.conninfo,
+                      "PostgreSQL connection string or URI of the tracking's database "
+                      "(default: the PG* environment variables, as psql)");
+  untrack->add_option("-f,--file", untrack_options.paths,
+                      "find the resource NAME in this file or directory and use its database");
+  untrack->footer(
+      "Examples:\n  dbct untrack postgres-orders -d postgresql://app@db:5432/shop\n"
+      "  PGHOST=db PGDATABASE=shop dbct untrack postgres-orders --drop-stream\n"
+      "  dbct untrack postgres-orders -f resources/\n\n"
+      "Exit codes: 0 stopped, 1 a database or NATS failure, 2 no tracking of that name.");
+  untrack->callback(
+      [&] { action = [&] { return dbct::cli::RunUntrack(options, untrack_options); }; });
 
   CLI::App* flows = app.add_subcommand("flows", "show trackings: ls, status NAME, logs NAME [-f]");
   flows->require_subcommand(1);

@@ -542,3 +542,386 @@ def test_bad_input_exits_2_with_one_line(nats_server, args, fragment):
     assert len(lines) == 1, f"expected one line on stderr, got {result.stderr!r}"
     if fragment:
         assert fragment in lines[0], lines
+
+
+# --- run / delete / untrack: postgres through the extension's SQL API ---------------------------
+
+def postgres_resource(name, pg, dbname="shop", tables="public.orders", extra=""):
+    return (
+        "apiVersion: weik.io/v1alpha1\n"
+        "kind: DatabaseChangeTracking\n"
+        "metadata:\n"
+        f"  name: {name}\n"
+        "spec:\n"
+        "  type: postgres\n"
+        "  parameters:\n"
+        "    databaseHostname: 127.0.0.1\n"
+        f"    databasePort: \"{pg.port}\"\n"
+        f"    databaseDbname: {dbname}\n"
+        f"    databaseUser: {pg.superuser}\n"
+        f"    tableIncludeList: {tables}\n"
+        "    snapshotMode: never\n"
+        f"{extra}"
+    )
+
+
+def shop_database(pg):
+    pg.create_database("shop")
+    pg.execute("CREATE TABLE public.orders (id int PRIMARY KEY, note text)", dbname="shop")
+    pg.execute("CREATE TABLE public.order_items (id int PRIMARY KEY, order_id int)", dbname="shop")
+    pg.execute("CREATE TABLE public.audit (id int PRIMARY KEY)", dbname="shop")
+
+
+def extension_available():
+    from servers import pg_extension_installed
+
+    return pg_extension_installed()
+
+
+needs_extension = pytest.mark.skipif(
+    not extension_available(),
+    reason="the dbchangetracking extension is not installed in this PostgreSQL (make install "
+           "in pg_extension/ first)")
+
+
+def test_run_postgres_without_the_extension_says_how_to_install_it(nats_server, make_postgres_server,
+                                                                    tmp_path):
+    pg = make_postgres_server(preload=False)
+    shop_database(pg)
+    path = tmp_path / "orders.yaml"
+    path.write_text(postgres_resource("orders", pg))
+    result = dbct("run", "-f", path, nats=nats_server)
+    assert result.returncode == 1, result.stdout + result.stderr
+    one_line_reason(result, 'resource "orders"', 'extension "dbchangetracking" is not installed in '
+                    'database "shop": run CREATE EXTENSION dbchangetracking')
+
+
+def test_run_postgres_names_the_database_it_cannot_reach(nats_server, make_postgres_server, tmp_path):
+    pg = make_postgres_server(preload=False)
+    path = tmp_path / "orders.yaml"
+    path.write_text(postgres_resource("orders", pg, dbname="nope"))
+    result = dbct("run", "-f", path, nats=nats_server)
+    assert result.returncode == 1
+    one_line_reason(result, 'could not connect to database "nope" at 127.0.0.1:', 'does not exist')
+
+    from servers import free_port
+
+    class Closed:
+        port = free_port()
+        superuser = "postgres"
+
+    path.write_text(postgres_resource("orders", Closed))
+    result = dbct("run", "-f", path, nats=nats_server)
+    assert result.returncode == 1
+    one_line_reason(result, f'could not connect to database "shop" at 127.0.0.1:{Closed.port}')
+
+
+@needs_extension
+def test_run_registers_changes_and_delete_stops_a_postgres_tracking(nats_server, postgres_server,
+                                                                    tmp_path):
+    pg = postgres_server
+    shop_database(pg)
+    pg.execute("CREATE EXTENSION dbchangetracking", dbname="shop")
+    path = tmp_path / "orders.yaml"
+    path.write_text(postgres_resource("orders", pg))
+
+    first = dbct("run", "-f", path, "-o", "json", nats=nats_server)
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout)["action"] == "created"
+    rows = pg.execute("SELECT name, tables, options->'nats'->>'url' FROM dbchangetracking.trackings",
+                      dbname="shop")
+    assert rows == [("orders", "public.orders", nats_server.url)]
+
+    again = dbct("run", "-f", path, nats=nats_server)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip() == f'orders: tracking unchanged in database "shop" at 127.0.0.1:{pg.port}'
+
+    # A changed file is applied: the include list is a regular expression over schema.table.
+    path.write_text(postgres_resource("orders", pg, tables="public\\.order.*"))
+    changed = dbct("run", "-f", path, "-o", "json", nats=nats_server)
+    assert changed.returncode == 0, changed.stderr
+    assert json.loads(changed.stdout)["action"] == "changed"
+    assert pg.execute("SELECT tables FROM dbchangetracking.trackings", dbname="shop") == [
+        ("public.order_items,public.orders",)]
+
+    deleted = dbct("delete", "-f", path, nats=nats_server)
+    assert deleted.returncode == 0, deleted.stderr
+    assert "tracking stopped" in deleted.stdout
+    assert pg.execute("SELECT count(*) FROM dbchangetracking.trackings", dbname="shop") == [(0,)]
+
+    again = dbct("delete", "-f", path, nats=nats_server)
+    assert again.returncode == 2
+    one_line_reason(again, 'no tracking named "orders" in database "shop"')
+
+
+@needs_extension
+def test_run_postgres_with_no_matching_table_names_the_lists(nats_server, postgres_server, tmp_path):
+    pg = postgres_server
+    shop_database(pg)
+    pg.execute("CREATE EXTENSION dbchangetracking", dbname="shop")
+    path = tmp_path / "orders.yaml"
+    path.write_text(postgres_resource("orders", pg, tables="public.invoices"))
+    result = dbct("run", "-f", path, nats=nats_server)
+    assert result.returncode == 1
+    one_line_reason(result, 'no table in database "shop"', 'tableIncludeList "public.invoices"')
+
+
+@needs_extension
+def test_untrack_by_name_with_a_connection_string(nats_server, postgres_server, tmp_path):
+    pg = postgres_server
+    shop_database(pg)
+    pg.execute("CREATE EXTENSION dbchangetracking", dbname="shop")
+    path = tmp_path / "orders.yaml"
+    path.write_text(postgres_resource("orders", pg))
+    assert dbct("run", "-f", path, nats=nats_server).returncode == 0
+
+    missing = dbct("untrack", "nope", "-d", pg.url("shop"), nats=nats_server)
+    assert missing.returncode == 2
+    one_line_reason(missing, 'no tracking named "nope" in database "shop"')
+
+    result = dbct("untrack", "orders", "-d", pg.url("shop"), nats=nats_server)
+    assert result.returncode == 0, result.stderr
+    assert pg.execute("SELECT count(*) FROM dbchangetracking.trackings", dbname="shop") == [(0,)]
+
+
+@needs_extension
+def test_run_postgres_then_tail_shows_an_insert(nats_server, postgres_server, tmp_path, streaming):
+    pg = postgres_server
+    shop_database(pg)
+    pg.execute("CREATE EXTENSION dbchangetracking", dbname="shop")
+    path = tmp_path / "orders.yaml"
+    path.write_text(postgres_resource("orders", pg))
+    run = dbct("run", "-f", path, nats=nats_server)
+    assert run.returncode == 0, run.stderr
+
+    # The worker creates the stream when it starts.
+    deadline = time.monotonic() + 30
+    while dbct("stream", "info", "orders", nats=nats_server).returncode != 0:
+        assert time.monotonic() < deadline, "the tracking's stream did not appear within 30 s"
+        time.sleep(0.2)
+    tail = streaming("tail", "orders", nats=nats_server)
+    tail.wait_stderr("tailing dbchangetracking.orders")
+    pg.execute("INSERT INTO public.orders VALUES (1, 'first')", dbname="shop")
+    lines = tail.lines(1, timeout=30)
+    assert len(lines) == 1, "no event within 30 s of the insert"
+    event = json.loads(lines[0])
+    assert event["op"] == "c" and event["after"] == {"id": 1, "note": "first"}
+    assert tail.interrupt() == 0
+
+
+# --- run: other types as supervised sidecar processes -------------------------------------------
+
+STAND_IN_SIDECAR = """#!/bin/sh
+# A stand-in for dbct-mysql: shows how it was started, then runs until told to stop.
+dir=$(dirname "$0")
+echo "$$" >> "$dir/pids"
+echo "args: $*"
+echo "stderr line" >&2
+cat "$2" > "$dir/manifest-$$.yaml"
+if [ -f "$dir/exit-code" ]; then exit "$(cat "$dir/exit-code")"; fi
+trap 'echo "got TERM"; echo "$$" >> "$dir/terminated"; exit 0' TERM
+while :; do sleep 0.1; done
+"""
+
+
+def mysql_resource(name="mysql-shop"):
+    return (
+        "apiVersion: weik.io/v1alpha1\n"
+        "kind: DatabaseChangeTracking\n"
+        "metadata:\n"
+        f"  name: {name}\n"
+        "spec:\n"
+        "  type: mysql\n"
+        "  parameters:\n"
+        "    databaseHostname: 127.0.0.1\n"
+        "    databaseUser: dbct\n"
+        "    databasePassword: \"{{sys:SHOP_PASSWORD}}\"\n"
+        f"    databaseServerName: {name}\n"
+    )
+
+
+@pytest.fixture
+def sidecar_dir(tmp_path):
+    directory = tmp_path / "sidecars"
+    directory.mkdir()
+    script = directory / "dbct-mysql"
+    script.write_text(STAND_IN_SIDECAR)
+    script.chmod(0o755)
+    return directory
+
+
+def read_pids(directory, name="pids"):
+    path = directory / name
+    return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+def wait_for(predicate, timeout=15, what="condition"):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"{what} not reached within {timeout} s"
+        time.sleep(0.05)
+
+
+class RunProcess(Streaming):
+    def __init__(self, *args, nats, env_extra=None):
+        env = {k: v for k, v in os.environ.items() if k != "NATS_URL"}
+        env.update(env_extra or {})
+        self.process = subprocess.Popen([str(DBCT), "--nats-url", nats.url, *map(str, args)],
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        self._buffers = {self.process.stdout.fileno(): b"", self.process.stderr.fileno(): b""}
+
+
+def test_run_supervises_a_sidecar_and_stops_it_cleanly(nats_server, tmp_path, sidecar_dir):
+    path = tmp_path / "shop.yaml"
+    path.write_text(mysql_resource())
+    run = RunProcess("run", "-f", path, "--sidecar-dir", sidecar_dir, nats=nats_server,
+                     env_extra={"SHOP_PASSWORD": "s3cret"})
+    try:
+        # Output lines are passed on with the resource's name in front.
+        assert run.lines(1) == [f"mysql-shop: running {sidecar_dir}/dbct-mysql as a supervised sidecar"]
+        args_line = run.lines(1)[0]
+        assert args_line.startswith("[mysql-shop] args: --manifest ")
+        run.wait_stderr("[mysql-shop] stderr line")
+        wait_for(lambda: read_pids(sidecar_dir), what="the sidecar's start")
+        first = read_pids(sidecar_dir)[0]
+        manifest = (sidecar_dir / f"manifest-{first}.yaml").read_text()
+        # The manifest is the resource as written (the secret stays a reference), with dbct's
+        # --nats-url filled in.
+        assert "name: mysql-shop" in manifest
+        assert "{{sys:SHOP_PASSWORD}}" in manifest and "s3cret" not in manifest
+        assert f"url: {nats_server.url}" in manifest
+        manifest_path = args_line.split("--manifest ", 1)[1]
+        assert os.path.exists(manifest_path)
+
+        # A sidecar that dies is started again.
+        os.kill(first, signal.SIGKILL)
+        run.wait_stderr("[mysql-shop] was killed by signal 9")
+        run.wait_stderr("[mysql-shop] started again")
+        wait_for(lambda: len(read_pids(sidecar_dir)) == 2, what="the restart")
+        second = read_pids(sidecar_dir)[1]
+        assert second != first
+
+        # SIGTERM stops it with SIGTERM, and dbct exits 0 without leaving its manifests behind.
+        run.process.send_signal(signal.SIGTERM)
+        assert run.process.wait(timeout=10) == 0
+        assert read_pids(sidecar_dir, "terminated") == [second]
+        assert not os.path.exists(os.path.dirname(manifest_path))
+        with pytest.raises(ProcessLookupError):
+            os.kill(second, 0)
+    finally:
+        run.kill()
+
+
+def test_run_stops_sidecars_on_ctrl_c(nats_server, tmp_path, sidecar_dir):
+    (tmp_path / "a.yaml").write_text(mysql_resource("shop-a"))
+    (tmp_path / "b.yaml").write_text(mysql_resource("shop-b"))
+    run = RunProcess("run", "-f", tmp_path, "--sidecar-dir", sidecar_dir, nats=nats_server,
+                     env_extra={"SHOP_PASSWORD": "x"})
+    try:
+        wait_for(lambda: len(read_pids(sidecar_dir)) == 2, what="both sidecars' start")
+        pids = read_pids(sidecar_dir)
+        run.process.send_signal(signal.SIGINT)
+        assert run.process.wait(timeout=10) == 0
+        assert sorted(read_pids(sidecar_dir, "terminated")) == sorted(pids)
+    finally:
+        run.kill()
+
+
+def test_run_does_not_restart_a_sidecar_that_found_bad_input(nats_server, tmp_path, sidecar_dir):
+    (sidecar_dir / "exit-code").write_text("2")
+    path = tmp_path / "shop.yaml"
+    path.write_text(mysql_resource())
+    result = dbct("run", "-f", path, "--sidecar-dir", sidecar_dir, nats=nats_server,
+                  env_extra={"SHOP_PASSWORD": "x"})
+    assert result.returncode == 1
+    assert "exited with code 2 (bad input); not starting it again" in result.stderr
+    assert len(read_pids(sidecar_dir)) == 1
+
+
+def test_run_restarts_a_failing_sidecar_with_growing_delays(nats_server, tmp_path, sidecar_dir):
+    (sidecar_dir / "exit-code").write_text("1")
+    path = tmp_path / "shop.yaml"
+    path.write_text(mysql_resource())
+    run = RunProcess("run", "-f", path, "--sidecar-dir", sidecar_dir, nats=nats_server,
+                     env_extra={"SHOP_PASSWORD": "x"})
+    try:
+        first = run.wait_stderr("exited with code 1")
+        assert "starting it again in 1.0s" in first
+        second = run.wait_stderr("exited with code 1")
+        assert "starting it again in 2.0s" in second
+        run.process.send_signal(signal.SIGTERM)
+        assert run.process.wait(timeout=10) == 0
+    finally:
+        run.kill()
+
+
+def test_run_names_a_missing_sidecar(nats_server, tmp_path):
+    path = tmp_path / "shop.yaml"
+    path.write_text(mysql_resource())
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = dbct("run", "-f", path, "--sidecar-dir", empty, nats=nats_server,
+                  env_extra={"SHOP_PASSWORD": "x"})
+    assert result.returncode == 1
+    one_line_reason(result, 'sidecar "dbct-mysql" for resource "mysql-shop" was not found in ' + str(empty))
+
+
+@pytest.mark.parametrize("command", ["run", "delete"])
+def test_run_and_delete_reject_bad_resources_with_one_line(tmp_path, command):
+    missing = dbct(command, "-f", tmp_path / "missing.yaml")
+    assert missing.returncode == 2
+    one_line_reason(missing, "missing.yaml")
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(mysql_resource().replace("databaseServerName: mysql-shop\n", "").replace(
+        "databaseUser", "databaseUsr"))
+    result = dbct(command, "-f", bad, env_extra={"SHOP_PASSWORD": "x"})
+    assert result.returncode == 2
+    assert 'resource "mysql-shop"' in result.stderr
+    assert all(line.startswith("dbct: ") for line in result.stderr.strip().splitlines())
+
+
+def test_delete_of_a_sidecar_resource_that_is_still_running_says_where(nats_server, plane, tmp_path):
+    plane.put_status(status_entry("mysql-shop", type_="mysql", host="db-host-2", pid=777))
+    path = tmp_path / "shop.yaml"
+    path.write_text(mysql_resource())
+    result = dbct("delete", "-f", path, nats=nats_server, env_extra={"SHOP_PASSWORD": "x"})
+    assert result.returncode == 1
+    one_line_reason(result, 'resource "mysql-shop" is streaming as dbct-mysql on host db-host-2 (pid 777)')
+
+
+def test_delete_drop_stream_of_a_stopped_sidecar_resource(nats_server, plane, tmp_path):
+    plane.put_status(status_entry("mysql-shop", type_="mysql", state="stopped"))
+    stream = plane.ensure_tracking_stream("mysql-shop")
+    path = tmp_path / "shop.yaml"
+    path.write_text(mysql_resource())
+    kept = dbct("delete", "-f", path, nats=nats_server, env_extra={"SHOP_PASSWORD": "x"})
+    assert kept.returncode == 0, kept.stderr
+    assert plane.client.stream_info(stream)["config"]["name"] == stream
+    dropped = dbct("delete", "-f", path, "--drop-stream", nats=nats_server,
+                   env_extra={"SHOP_PASSWORD": "x"})
+    assert dropped.returncode == 0, dropped.stderr
+    assert f"stream {stream} deleted" in dropped.stdout
+    assert dbct("stream", "info", "mysql-shop", nats=nats_server).returncode == 2
+
+
+def test_mysql_sidecar_is_run_for_real_when_built(nats_server, mariadb_server, tmp_path):
+    sidecar = BUILD_DIR / "dbct-mysql"
+    if not sidecar.exists():
+        pytest.skip(f"{sidecar} is not built yet (the mysql sidecar comes from the mysql branch)")
+    mariadb_server.execute("CREATE DATABASE shop") if hasattr(mariadb_server, "execute") else None
+    path = tmp_path / "shop.yaml"
+    path.write_text(mysql_resource().replace("{{sys:SHOP_PASSWORD}}", mariadb_server.password)
+                    .replace("databaseHostname: 127.0.0.1\n",
+                             f"databaseHostname: 127.0.0.1\n    databasePort: \"{mariadb_server.port}\"\n"))
+    run = RunProcess("run", "-f", path, nats=nats_server)
+    try:
+        deadline = time.monotonic() + 30
+        while dbct("stream", "info", "mysql-shop", nats=nats_server).returncode != 0:
+            assert run.process.poll() is None, "dbct run ended"
+            assert time.monotonic() < deadline, "the sidecar's stream did not appear within 30 s"
+            time.sleep(0.2)
+        run.process.send_signal(signal.SIGINT)
+        assert run.process.wait(timeout=20) == 0
+    finally:
+        run.kill()
