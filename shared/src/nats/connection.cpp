@@ -37,10 +37,16 @@ std::string StatusMessage(const std::string& what, natsStatus status) {
   // nats_GetLastError is thread-local: it describes the last failure in this thread.
   natsStatus last_status = NATS_OK;
   const char* detail = nats_GetLastError(&last_status);
-  if (detail != nullptr && *detail != '\0' && last_status == status &&
-      std::string(detail) != natsStatus_GetText(status)) {
+  if (detail == nullptr || *detail == '\0' || last_status != status) return message;
+  // cnats prefixes its detail with "(file.c:line): "; keep only the text.
+  std::string text = detail;
+  if (!text.empty() && text[0] == '(') {
+    size_t end = text.find("): ");
+    if (end != std::string::npos) text.erase(0, end + 3);
+  }
+  if (!text.empty() && text != natsStatus_GetText(status)) {
     message += ": ";
-    message += detail;
+    message += text;
   }
   return message;
 }

@@ -136,6 +136,12 @@ void ValidateTrackingName(std::string_view name) {
                         "a letter or digit",
                     false);
   }
+  // dbchangetracking.logs.> belongs to the logs stream; a tracking named "logs" would overlap.
+  if (name == "logs") {
+    throw NatsError("tracking name \"logs\" is reserved: its subjects would overlap the logs "
+                    "stream (dbchangetracking.logs.>); choose another name",
+                    false);
+  }
 }
 
 StreamSpec TrackingStreamSpec(std::string_view name, const StreamSettings& settings) {

@@ -12,7 +12,8 @@
 // Nats-Expected-Last-Sequence = the stream sequence its predecessor must have. The publisher
 // numbers its messages 1, 2, 3... (index) and predicts stream sequence = offset + index, so a
 // message is stored only directly after its predecessor; any gap makes JetStream reject every
-// later message with "wrong last sequence" instead of storing it out of order.
+// later message with "wrong last sequence" instead of storing it out of order. (nats-server
+// 2.9 keeps that header on the stored and republished message; consumers can ignore it.)
 //
 // nats-server 2.9 (server/stream.go, processJetStreamMsg) checks Nats-Msg-Id against its
 // duplicate window BEFORE the expected-last-sequence check, and rebuilds the window from the
