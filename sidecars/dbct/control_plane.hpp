@@ -16,11 +16,12 @@
 
 #include "cli_context.hpp"
 #include "dbct/nats/connection.hpp"
+#include "dbct/nats/control.hpp"
 
 namespace dbct::cli {
 
-inline constexpr const char* kStatusBucket = "dbchangetracking-status";
-inline constexpr const char* kLogsStream = "dbchangetracking-logs";
+inline constexpr const char* kStatusBucket = nats::kStatusBucket;
+inline constexpr const char* kLogsStream = nats::kLogsStream;
 inline constexpr const char* kLogsSubjectPrefix = "dbchangetracking.logs.";
 // Trackings refresh their status at least every 5 s (SPEC §4); three missed refreshes mean
 // nobody is reporting any more.

@@ -925,3 +925,26 @@ def test_mysql_sidecar_is_run_for_real_when_built(nats_server, mariadb_server, t
         assert run.process.wait(timeout=20) == 0
     finally:
         run.kill()
+
+
+def test_flows_read_what_the_event_library_writes(nats_server):
+    """Status and log line written by the nats module's StatusReporter and LogPublisher."""
+    tool = BUILD_DIR / "dbct_publish_check"
+    if not tool.exists():
+        pytest.skip(f"{tool} is not built (cmake --build build --target dbct_publish_check)")
+    written = subprocess.run([str(tool), "--url", nats_server.url, "--name", "lib-written",
+                              "--mode", "control"], capture_output=True, text=True, timeout=60)
+    assert written.returncode == 0, written.stderr
+
+    flows = {f["name"]: f for f in dbct_json("flows", "ls", nats=nats_server)}
+    status = flows["lib-written"]
+    assert status["state"] == "streaming" and status["stale"] is False
+    assert status["events_total"] == 42 and status["type"] == "postgres"
+    text = dbct("flows", "status", "lib-written-flow", nats=nats_server).stdout
+    assert "1/2 tables, 10 rows, reading public.orders" in text
+
+    logs = dbct("flows", "logs", "lib-written", "-o", "json", nats=nats_server)
+    assert logs.returncode == 0, logs.stderr
+    lines = [json.loads(line) for line in logs.stdout.splitlines()]
+    assert [(l["level"], l["message"], l["fields"]) for l in lines] == [
+        ("info", "control check", {"events": 42})]
