@@ -948,3 +948,14 @@ def test_flows_read_what_the_event_library_writes(nats_server):
     lines = [json.loads(line) for line in logs.stdout.splitlines()]
     assert [(l["level"], l["message"], l["fields"]) for l in lines] == [
         ("info", "control check", {"events": 42})]
+
+
+@pytest.mark.parametrize("command", [
+    (), ("validate",), ("run",), ("delete",), ("untrack",), ("flows",), ("flows", "ls"),
+    ("flows", "status"), ("flows", "logs"), ("tail",), ("stream",), ("stream", "info"),
+])
+def test_every_command_has_help_with_examples(command):
+    result = dbct(*command, "--help")
+    assert result.returncode == 0, result.stderr
+    assert "Examples:" in result.stdout
+    assert f"dbct {' '.join(command)}".strip() in result.stdout.split("Examples:", 1)[1]
