@@ -27,8 +27,16 @@ int RunUntrack(const GlobalOptions& options, const UntrackOptions& untrack) {
     const PgConnection pg = PgConnection::ForConninfo(untrack.conninfo);
     if (!Untrack(pg, untrack.name, untrack.drop_stream))
       throw BadInput("no tracking named \"" + untrack.name + "\" in " + pg.description());
-    std::cout << untrack.name << ": tracking stopped in " << pg.description()
-              << (untrack.drop_stream ? ", its stream deleted" : ", its stream stays") << std::endl;
+    const std::string detail =
+        "tracking stopped in " + pg.description() +
+        (untrack.drop_stream ? ", its stream deleted" : ", its stream stays");
+    if (options.output == OutputFormat::kJson) {
+      std::cout << nlohmann::json{{"name", untrack.name}, {"action", "stopped"}, {"detail", detail}}
+                       .dump()
+                << std::endl;
+    } else {
+      std::cout << untrack.name << ": " << detail << std::endl;
+    }
     return kExitOk;
   } catch (const PostgresError& e) {
     throw WorkFailed(e.what());

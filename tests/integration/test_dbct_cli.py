@@ -714,10 +714,10 @@ def test_run_postgres_then_tail_shows_an_insert(nats_server, postgres_server, tm
 STAND_IN_SIDECAR = """#!/bin/sh
 # A stand-in for dbct-mysql: shows how it was started, then runs until told to stop.
 dir=$(dirname "$0")
+cat "$2" > "$dir/manifest-$$.yaml"
 echo "$$" >> "$dir/pids"
 echo "args: $*"
 echo "stderr line" >&2
-cat "$2" > "$dir/manifest-$$.yaml"
 if [ -f "$dir/exit-code" ]; then exit "$(cat "$dir/exit-code")"; fi
 trap 'echo "got TERM"; echo "$$" >> "$dir/terminated"; exit 0' TERM
 while :; do sleep 0.1; done
