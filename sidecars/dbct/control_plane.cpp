@@ -224,7 +224,8 @@ void MarkStaleness(nlohmann::json& status, int64_t now_ms) {
   bool stale = false;
   // A stopped or failed tracking reports once and stops refreshing: that is not staleness.
   if (reported != "stopped" && reported != "failed") {
-    const std::optional<int64_t> updated = ParseTimestampMs(StringField(status, "updated_at"));
+    const std::optional<int64_t> updated =
+        TimestampMs(status.value("updated_at", nlohmann::json()));
     const int64_t limit_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(kStatusStaleAfter).count();
     stale = !updated || now_ms - *updated > limit_ms;
@@ -420,11 +421,14 @@ int64_t NowMs() {
 
 std::optional<int64_t> ParseTimestampMs(std::string_view text) {
   int year, month, day, hour, minute, second, consumed = 0;
+  char separator = 0;
   const std::string copy(text);
-  if (std::sscanf(copy.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &year, &month, &day, &hour, &minute,
-                  &second, &consumed) != 6 ||
+  if (std::sscanf(copy.c_str(), "%4d-%2d-%2d%c%2d:%2d:%2d%n", &year, &month, &day, &separator,
+                  &hour, &minute, &second, &consumed) != 7 ||
       consumed != 19)
     return std::nullopt;
+  // ISO 8601 ("T") and PostgreSQL's timestamptz text (" ") both occur.
+  if (separator != 'T' && separator != 't' && separator != ' ') return std::nullopt;
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60)
     return std::nullopt;
   std::size_t at = 19;
@@ -440,11 +444,18 @@ std::optional<int64_t> ParseTimestampMs(std::string_view text) {
   if (at < copy.size() && (copy[at] == 'Z' || copy[at] == 'z')) {
     at++;
   } else if (at < copy.size() && (copy[at] == '+' || copy[at] == '-')) {
-    int oh = 0, om = 0, n = 0;
-    if (std::sscanf(copy.c_str() + at + 1, "%2d:%2d%n", &oh, &om, &n) != 2 || n != 5)
-      return std::nullopt;
-    offset_minutes = (copy[at] == '-' ? -1 : 1) * (oh * 60 + om);
-    at += 6;
+    // +hh, +hhmm or +hh:mm
+    const int sign = copy[at] == '-' ? -1 : 1;
+    std::string digits;
+    for (++at; at < copy.size() && digits.size() < 4; ++at) {
+      if (copy[at] == ':' && digits.size() == 2) continue;
+      if (copy[at] < '0' || copy[at] > '9') break;
+      digits += copy[at];
+    }
+    if (digits.size() != 2 && digits.size() != 4) return std::nullopt;
+    const int hours = std::stoi(digits.substr(0, 2));
+    const int minutes = digits.size() == 4 ? std::stoi(digits.substr(2, 2)) : 0;
+    offset_minutes = sign * (hours * 60 + minutes);
   } else {
     return std::nullopt;  // a time without a zone is ambiguous
   }
@@ -453,6 +464,31 @@ std::optional<int64_t> ParseTimestampMs(std::string_view text) {
       DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
   const int64_t seconds = days * 86400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
   return seconds * 1000 + millis;
+}
+
+std::optional<int64_t> TimestampMs(const nlohmann::json& value) {
+  if (value.is_string()) return ParseTimestampMs(value.get_ref<const std::string&>());
+  if (value.is_number()) {
+    // Milliseconds since the epoch; a number too small for that is taken as seconds.
+    const double number = value.get<double>();
+    constexpr double kMillisecondsFrom = 1e11;  // 1973 in ms, 5138 in seconds
+    return static_cast<int64_t>(number >= kMillisecondsFrom ? number : number * 1000);
+  }
+  return std::nullopt;
+}
+
+std::string TimestampText(const nlohmann::json& value) {
+  if (value.is_string()) return value.get<std::string>().empty() ? "-" : value.get<std::string>();
+  const std::optional<int64_t> ms = TimestampMs(value);
+  if (!ms) return value.is_null() ? "-" : value.dump();
+  const std::time_t seconds = static_cast<std::time_t>(*ms / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buffer[40];
+  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(*ms % 1000));
+  return buffer;
 }
 
 std::string FormatDurationMs(int64_t ms) {
@@ -476,8 +512,7 @@ std::string FormatDurationMs(int64_t ms) {
 }
 
 std::string FormatAge(const nlohmann::json& timestamp, int64_t now_ms) {
-  if (!timestamp.is_string()) return "-";
-  const std::optional<int64_t> at = ParseTimestampMs(timestamp.get<std::string>());
+  const std::optional<int64_t> at = TimestampMs(timestamp);
   if (!at) return "-";
   return FormatDurationMs(now_ms - *at) + " ago";
 }

@@ -109,8 +109,13 @@ std::string_view MessageData(natsMsg* message);
 // --- time ------------------------------------------------------------------------------------
 
 int64_t NowMs();
-// "2025-01-01T00:00:00.123Z" (also without fraction, or with a +hh:mm offset) to ms since epoch.
+// "2025-01-01T00:00:00.123Z" to ms since the epoch. Also accepted: no fraction, a space for the
+// T (PostgreSQL's timestamptz text) and offsets +hh, +hhmm, +hh:mm. No zone: nullopt.
 std::optional<int64_t> ParseTimestampMs(std::string_view text);
+// A timestamp field as trackings write it: such a string, or a number of ms since the epoch.
+std::optional<int64_t> TimestampMs(const nlohmann::json& value);
+// The field for display: strings as written, numbers as ISO 8601 UTC; "-" for null.
+std::string TimestampText(const nlohmann::json& value);
 // 350ms, 4.2s, 3m10s, 2h5m, 3d4h: a compact duration for tables.
 std::string FormatDurationMs(int64_t ms);
 // "12s ago" from a timestamp text; "-" when absent or unreadable.

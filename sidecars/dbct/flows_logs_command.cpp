@@ -30,7 +30,8 @@ std::string FormatLine(std::string_view data) {
   if (line.is_discarded() || !line.is_object()) return std::string(data);
   std::string level = FieldText(line, "level");
   if (level.size() < 7) level.append(7 - level.size(), ' ');
-  std::string out = FieldText(line, "ts") + "  " + level + "  " + FieldText(line, "message");
+  std::string out = TimestampText(line.value("ts", nlohmann::json())) + "  " + level + "  " +
+                    FieldText(line, "message");
   if (auto fields = line.find("fields"); fields != line.end() && fields->is_object()) {
     for (auto it = fields->begin(); it != fields->end(); ++it)
       out += "  " + it.key() + "=" + FieldValue(it.value());

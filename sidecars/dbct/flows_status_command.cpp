@@ -17,17 +17,21 @@ std::string StateText(const nlohmann::json& status, int64_t now) {
          (age == "-" ? std::string("with no update time") : "updated " + age) + ")";
 }
 
+// Snapshot progress; the key names of the event library and of the PostgreSQL worker both occur.
 std::string SnapshotText(const nlohmann::json& status) {
   auto it = status.find("snapshot");
   if (it == status.end() || !it->is_object()) return "-";
   const nlohmann::json& snapshot = *it;
+  auto first = [&](const char* a, const char* b) {
+    const std::string text = FieldText(snapshot, a);
+    return text != "-" ? text : FieldText(snapshot, b);
+  };
   std::string text = FieldText(snapshot, "tables_done") + "/" +
-                     FieldText(snapshot, "tables_total") + " tables, " +
-                     FieldText(snapshot, "rows_done");
+                     FieldText(snapshot, "tables_total") + " tables, " + first("rows_done", "rows");
   if (snapshot.value("rows_total", nlohmann::json()).is_number())
     text += "/" + FieldText(snapshot, "rows_total");
   text += " rows";
-  const std::string current = FieldText(snapshot, "current_table");
+  const std::string current = first("current_table", "table");
   if (current != "-") text += ", reading " + current;
   return text;
 }
@@ -54,10 +58,10 @@ int RunFlowsStatus(const GlobalOptions& options, const std::string& given) {
     std::cout << status->dump(2) << '\n';
     return kExitOk;
   }
-  std::string last_event = FieldText(*status, "last_event_at");
+  std::string last_event = TimestampText(status->value("last_event_at", nlohmann::json()));
   if (last_event != "-")
     last_event += " (" + FormatAge(status->value("last_event_at", nlohmann::json()), now) + ")";
-  std::string updated = FieldText(*status, "updated_at");
+  std::string updated = TimestampText(status->value("updated_at", nlohmann::json()));
   if (updated != "-")
     updated += " (" + FormatAge(status->value("updated_at", nlohmann::json()), now) + ")";
 

@@ -255,9 +255,18 @@ def test_flows_ls_shows_a_stale_status_as_unknown(nats_server, plane):
     plane.put_status(status_entry("fresh", updated_ago=1))
     plane.put_status(status_entry("silent", updated_ago=60))
     plane.put_status(status_entry("no-time", updated_at=None))
+    # Other spellings writers use: PostgreSQL's timestamptz text, milliseconds since the epoch.
+    now = datetime.datetime.now(datetime.timezone.utc)
+    plane.put_status(status_entry("pg-text", updated_at=now.strftime("%Y-%m-%d %H:%M:%S.%f+00")))
+    plane.put_status(status_entry("pg-text-old", updated_at=(now - datetime.timedelta(minutes=5))
+                                  .strftime("%Y-%m-%d %H:%M:%S+00:00")))
+    plane.put_status(status_entry("epoch-ms", updated_at=int(time.time() * 1000)))
 
     by_name = {f["name"]: f for f in dbct_json("flows", "ls", nats=nats_server)}
     assert by_name["fresh"]["state"] == "streaming"
+    assert by_name["pg-text"]["state"] == "streaming"
+    assert by_name["pg-text-old"]["state"] == "unknown"
+    assert by_name["epoch-ms"]["state"] == "streaming"
     assert by_name["silent"]["state"] == "unknown"
     assert by_name["silent"]["reported_state"] == "streaming"
     assert by_name["silent"]["stale"] is True
@@ -350,6 +359,15 @@ def test_flows_logs_prints_the_tracking_lines_only(nats_server, plane):
     assert len(out) == 3
     assert "warning" in out[2] and "NATS unreachable, retrying" in out[2]
     assert 'reason="no servers"' in out[2]
+
+
+def test_flows_logs_shows_a_numeric_timestamp_as_utc_time(nats_server, plane):
+    plane.ensure_logs_stream()
+    line = {"ts": 1767225600123, "level": "info", "name": "orders", "message": "started", "fields": {}}
+    plane.client.request("dbchangetracking.logs.orders", json.dumps(line))
+    out = dbct("flows", "logs", "orders", nats=nats_server)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("2026-01-01T00:00:00.123Z  info     started")
 
 
 def test_flows_logs_since_leaves_out_older_lines(nats_server, plane):
@@ -707,6 +725,15 @@ def test_run_postgres_then_tail_shows_an_insert(nats_server, postgres_server, tm
     event = json.loads(lines[0])
     assert event["op"] == "c" and event["after"] == {"id": 1, "note": "first"}
     assert tail.interrupt() == 0
+
+    # The worker reports to the control plane: flows shows it running, with its log lines.
+    def streaming_status():
+        result = dbct("flows", "status", "orders-flow", "-o", "json", nats=nats_server)
+        return result.returncode == 0 and json.loads(result.stdout)["state"] == "streaming"
+
+    wait_for(streaming_status, timeout=20, what="state streaming in dbct flows status")
+    logs = dbct("flows", "logs", "orders", nats=nats_server)
+    assert logs.returncode == 0 and logs.stdout.strip(), logs.stderr
 
 
 # --- run: other types as supervised sidecar processes -------------------------------------------
