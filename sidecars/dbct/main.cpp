@@ -90,10 +90,10 @@ int main(int argc, char** argv) {
 
   GlobalOptions options;
   app.add_option("--nats-url", options.nats_url,
-                 "NATS server URL for resources that give none (default: $NATS_URL, else "
-                 "nats://127.0.0.1:4222)");
+                 "NATS server URL, comma-separated for several (default: $NATS_URL, else "
+                 "nats://127.0.0.1:4222); for run and delete, the URL of resources that give none");
   app.add_option("--creds", options.credentials,
-                 "NATS credentials file for resources that give none");
+                 "NATS credentials file; for run and delete, that of resources that give none");
   std::string output = "table";
   app.add_option("-o,--output", output, "output format")
       ->check(CLI::IsMember({"table", "json"}))
