@@ -249,13 +249,3 @@ def test_help_lists_every_command():
     for command in ["validate", "run", "delete", "untrack", "flows", "tail", "stream",
                     "--nats-url", "--creds", "-o,--output", "Examples:"]:
         assert command in result.stdout, command
-
-
-@pytest.mark.parametrize("args", [["run", "-f", "x.yaml"], ["delete", "-f", "x.yaml"],
-                                  ["untrack", "orders"], ["flows", "ls"],
-                                  ["flows", "status", "orders"], ["flows", "logs", "orders"],
-                                  ["tail", "orders"], ["stream", "info", "orders"]])
-def test_later_commands_say_not_implemented(args):
-    result = dbct(*args)
-    assert result.returncode == 2
-    assert f"dbct {args[0]}" in result.stderr and "not implemented yet" in result.stderr
