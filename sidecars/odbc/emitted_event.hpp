@@ -1,0 +1,24 @@
+// One finished change event, as the ODBC sidecars' emitters hand it to stdout (replay) or to
+// the JetStream publisher. Views stay valid only during the sink call.
+#ifndef DBCT_ODBC_EMITTED_EVENT_HPP
+#define DBCT_ODBC_EMITTED_EVENT_HPP
+
+#include <functional>
+#include <string_view>
+
+namespace dbct::odbc {
+
+struct EmittedEvent {
+  std::string_view payload;   // the Debezium JSON event
+  std::string_view key;       // primary key as a JSON object; empty when the table has none
+  std::string_view position;  // Dbct-Position
+  std::string_view msg_id;    // Nats-Msg-Id
+  std::string_view op;        // "c", "u", "d", "r"
+  std::string_view table;     // Dbct-Table
+};
+
+using EventSink = std::function<void(const EmittedEvent&)>;
+
+}  // namespace dbct::odbc
+
+#endif  // DBCT_ODBC_EMITTED_EVENT_HPP

@@ -1,0 +1,174 @@
+#include "change_emitter.hpp"
+
+namespace dbct::sqlserver {
+
+using odbc::SourceValue;
+
+ChangeEmitter::ChangeEmitter(EmitterSettings settings, const std::vector<CaptureInstance>& instances)
+    : settings_(std::move(settings)), instances_(instances) {}
+
+bool ChangeEmitter::KeyChanged(const CaptureInstance& instance, const std::vector<SourceValue>& a,
+                               const std::vector<SourceValue>& b) {
+  for (size_t i = 0; i < instance.columns.size(); ++i) {
+    if (instance.columns[i].key && a[i] != b[i]) return true;
+  }
+  return false;
+}
+
+void ChangeEmitter::Add(const ChangeRow& row, const odbc::EventSink& sink) {
+  const CaptureInstance& instance = instances_.at(row.instance);
+  if (row.values.size() != instance.columns.size()) {
+    throw ChangeError("change row of capture instance \"" + instance.name + "\" has " +
+                      std::to_string(row.values.size()) + " values for " + std::to_string(instance.columns.size()) +
+                      " captured columns");
+  }
+  // Debezium reads an older capture instance only up to the newer one's start LSN.
+  if (instance.stop_lsn && *instance.stop_lsn <= row.start_lsn) return;
+
+  const auto op = static_cast<CdcOperation>(row.operation);
+  if (pending_before_ && op != CdcOperation::kUpdateAfter) {
+    throw ChangeError("the update before image at " + pending_before_->seqval.ToString() + " of capture instance \"" +
+                      instances_.at(pending_before_->instance).name + "\" is not followed by its after image");
+  }
+  Position position;
+  position.commit_lsn = row.start_lsn;
+  position.change_lsn = row.seqval;
+  switch (op) {
+    case CdcOperation::kDelete:
+      position.serial = 1;
+      Emit(instance, envelope::Op::kDelete, &row.values, nullptr, position, row.commit_time_us, "false", sink);
+      return;
+    case CdcOperation::kInsert:
+      position.serial = 1;
+      Emit(instance, envelope::Op::kCreate, nullptr, &row.values, position, row.commit_time_us, "false", sink);
+      return;
+    case CdcOperation::kUpdateBefore:
+      pending_before_ = row;
+      return;
+    case CdcOperation::kUpdateAfter: {
+      if (!pending_before_ || pending_before_->instance != row.instance || pending_before_->seqval != row.seqval) {
+        throw ChangeError("the update after image at " + row.seqval.ToString() + " of capture instance \"" +
+                          instance.name + "\" has no before image: read the changes with 'all update old'");
+      }
+      const ChangeRow before = std::move(*pending_before_);
+      pending_before_.reset();
+      position.serial = 2;  // the update took two change rows
+      if (KeyChanged(instance, before.values, row.values)) {
+        Emit(instance, envelope::Op::kDelete, &before.values, nullptr, position, row.commit_time_us, "false", sink);
+        position.part = 1;
+        Emit(instance, envelope::Op::kCreate, nullptr, &row.values, position, row.commit_time_us, "false", sink);
+      } else {
+        Emit(instance, envelope::Op::kUpdate, &before.values, &row.values, position, row.commit_time_us, "false", sink);
+      }
+      return;
+    }
+  }
+  throw ChangeError("unknown __$operation " + std::to_string(row.operation) + " in capture instance \"" +
+                    instance.name + "\"");
+}
+
+void ChangeEmitter::Finish() {
+  if (pending_before_) {
+    const std::string at = pending_before_->seqval.ToString();
+    pending_before_.reset();
+    throw ChangeError("the update before image at " + at + " is not followed by its after image");
+  }
+}
+
+void ChangeEmitter::AddSnapshotRow(const CaptureInstance& instance, const std::vector<SourceValue>& values,
+                                   const Lsn& max_lsn, int64_t row_number, std::string_view marker, int64_t ts_us,
+                                   const odbc::EventSink& sink) {
+  Position position;
+  position.snapshot = true;
+  position.commit_lsn = max_lsn;
+  position.serial = row_number;
+  Emit(instance, envelope::Op::kRead, nullptr, &values, position, ts_us, marker, sink);
+}
+
+void ChangeEmitter::WriteRow(const CaptureInstance& instance, const std::vector<SourceValue>& values) {
+  w_.BeginObject();
+  for (size_t i = 0; i < instance.columns.size(); ++i) {
+    w_.Key(instance.columns[i].name);
+    WriteValue(w_, instance.columns[i].type, values[i], settings_.modes);
+  }
+  w_.EndObject();
+}
+
+void ChangeEmitter::Emit(const CaptureInstance& instance, envelope::Op op, const std::vector<SourceValue>* before,
+                         const std::vector<SourceValue>* after, const Position& position, int64_t ts_us,
+                         std::string_view snapshot_marker, const odbc::EventSink& sink) {
+  if (settings_.skipped_operations.find(static_cast<char>(op)) != std::string::npos) return;
+  if (resume_ && !position.snapshot && position.Compare(*resume_) <= 0) return;
+
+  w_.Clear();
+  envelope::BeginChange(w_);
+  w_.KeyLiteral("before");
+  if (before) {
+    WriteRow(instance, *before);
+  } else {
+    w_.Null();
+  }
+  w_.KeyLiteral("after");
+  if (after) {
+    WriteRow(instance, *after);
+  } else {
+    w_.Null();
+  }
+  envelope::SourceCommon common;
+  common.version = settings_.version;
+  common.connector = "sqlserver";
+  common.name = settings_.server_name;
+  common.ts = envelope::EventTime::FromMicros(ts_us);
+  common.snapshot = snapshot_marker;
+  common.db = settings_.database;
+  envelope::WriteSource(w_, common, [&](envelope::JsonWriter& w) {
+    w.KeyLiteral("schema");
+    w.String(instance.schema);
+    w.KeyLiteral("table");
+    w.String(instance.table);
+    w.KeyLiteral("change_lsn");
+    if (position.snapshot) {
+      w.Null();
+    } else {
+      w.String(position.change_lsn.ToString());
+    }
+    w.KeyLiteral("commit_lsn");
+    w.String(position.commit_lsn.ToString());
+    w.KeyLiteral("event_serial_no");
+    if (position.snapshot) {
+      w.Null();
+    } else {
+      w.Int(position.serial);
+    }
+  });
+  envelope::EndChange(w_, op, settings_.now(), nullptr);
+
+  key_.Clear();
+  bool has_key = false;
+  const std::vector<SourceValue>& key_row = after ? *after : *before;
+  key_.BeginObject();
+  for (size_t i = 0; i < instance.columns.size(); ++i) {
+    if (!instance.columns[i].key) continue;
+    has_key = true;
+    key_.Key(instance.columns[i].name);
+    WriteValue(key_, instance.columns[i].type, key_row[i], settings_.modes);
+  }
+  key_.EndObject();
+
+  position_text_ = position.ToString();
+  msg_id_ = settings_.tracking + ":" + position_text_;
+  table_name_ = settings_.database + "." + instance.schema + "." + instance.table;
+  const char op_text[2] = {static_cast<char>(op), '\0'};
+  odbc::EmittedEvent event;
+  event.payload = w_.View();
+  event.key = has_key ? key_.View() : std::string_view();
+  event.position = position_text_;
+  event.msg_id = msg_id_;
+  event.op = op_text;
+  event.table = table_name_;
+  sink(event);
+  last_ = position;
+  ++emitted_;
+}
+
+}  // namespace dbct::sqlserver

@@ -1,0 +1,88 @@
+// SQL Server change rows -> Debezium change events (SqlServerChangeRecordEmitter,
+// SqlServerSourceInfoStructMaker): operation 1 -> d, 2 -> c, 3+4 -> u (a key change -> d then c,
+// as RelationalChangeRecordEmitter does), snapshot rows -> r.
+//
+// source: version, connector "sqlserver", name, ts_ms (commit time of __$start_lsn), snapshot,
+// db, sequence null, ts_us, ts_ns, schema, table, change_lsn (__$seqval), commit_lsn
+// (__$start_lsn), event_serial_no (1, or 2 for an update: the rows it took). Snapshot events:
+// change_lsn and event_serial_no null, commit_lsn the snapshot's max LSN.
+#ifndef DBCT_SQLSERVER_CHANGE_EMITTER_HPP
+#define DBCT_SQLSERVER_CHANGE_EMITTER_HPP
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "change_table.hpp"
+#include "dbct/envelope/envelope_writer.hpp"
+#include "dbct/values/modes.hpp"
+#include "emitted_event.hpp"
+#include "lsn.hpp"
+
+namespace dbct::sqlserver {
+
+struct EmitterSettings {
+  std::string tracking;     // metadata.name: Nats-Msg-Id prefix
+  std::string server_name;  // source.name
+  std::string database;     // source.db
+  std::string version;      // source.version
+  values::ValueModes modes;
+  std::string skipped_operations = "t";
+  // The envelope's ts_ms/us/ns; the clock by default (replay tests fix it).
+  std::function<envelope::EventTime()> now = [] { return envelope::EventTime::Now(); };
+};
+
+// A change row that cannot become an event (operation 3 without its 4, unknown operation).
+class ChangeError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class ChangeEmitter {
+ public:
+  ChangeEmitter(EmitterSettings settings, const std::vector<CaptureInstance>& instances);
+
+  // Events at or before this position are already in the stream: skipped.
+  void ResumeAfter(std::optional<Position> position) { resume_ = std::move(position); }
+
+  // Takes rows in SortRows order. An update's before image (3) waits for its after image (4).
+  void Add(const ChangeRow& row, const odbc::EventSink& sink);
+  // End of a polled window: an update before image still waiting is an error.
+  void Finish();
+
+  // One snapshot row of an instance's table, read at `max_lsn`; `row_number` counts rows over
+  // the whole snapshot (1-based); `marker` is source.snapshot (SnapshotRecord: "first",
+  // "first_in_data_collection", "true", "last_in_data_collection", "last").
+  void AddSnapshotRow(const CaptureInstance& instance, const std::vector<odbc::SourceValue>& values,
+                      const Lsn& max_lsn, int64_t row_number, std::string_view marker, int64_t ts_us,
+                      const odbc::EventSink& sink);
+
+  // The position of the last event handed to the sink.
+  const std::optional<Position>& LastPosition() const { return last_; }
+  uint64_t EventsEmitted() const { return emitted_; }
+
+ private:
+  void Emit(const CaptureInstance& instance, envelope::Op op, const std::vector<odbc::SourceValue>* before,
+            const std::vector<odbc::SourceValue>* after, const Position& position, int64_t ts_us,
+            std::string_view snapshot_marker, const odbc::EventSink& sink);
+  void WriteRow(const CaptureInstance& instance, const std::vector<odbc::SourceValue>& values);
+  static bool KeyChanged(const CaptureInstance& instance, const std::vector<odbc::SourceValue>& a,
+                         const std::vector<odbc::SourceValue>& b);
+
+  EmitterSettings settings_;
+  const std::vector<CaptureInstance>& instances_;
+  std::optional<Position> resume_;
+  std::optional<Position> last_;
+  std::optional<ChangeRow> pending_before_;
+  uint64_t emitted_ = 0;
+  envelope::JsonWriter w_{4096};
+  envelope::JsonWriter key_{256};
+  std::string position_text_;
+  std::string msg_id_;
+  std::string table_name_;
+};
+
+}  // namespace dbct::sqlserver
+
+#endif  // DBCT_SQLSERVER_CHANGE_EMITTER_HPP

@@ -1,0 +1,55 @@
+// SQL Server log sequence numbers (binary(10)) and the sidecar's resumable position.
+#ifndef DBCT_SQLSERVER_LSN_HPP
+#define DBCT_SQLSERVER_LSN_HPP
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace dbct::sqlserver {
+
+struct Lsn {
+  std::array<uint8_t, 10> bytes{};
+
+  // "0x0000002700000758000A" (as SQL Server prints binary(10)), "0000002700000758000a",
+  // or Debezium's "00000027:00000758:000a". nullopt on anything else.
+  static std::optional<Lsn> Parse(std::string_view text);
+  // From the 10 raw bytes of a binary(10) column.
+  static std::optional<Lsn> FromBytes(std::string_view bytes);
+
+  // Debezium's Lsn.toString: "00000027:00000758:0003" (lower-case hex).
+  std::string ToString() const;
+  std::string_view Raw() const { return {reinterpret_cast<const char*>(bytes.data()), bytes.size()}; }
+  bool IsZero() const;
+
+  int Compare(const Lsn& other) const;
+  bool operator<(const Lsn& o) const { return Compare(o) < 0; }
+  bool operator==(const Lsn& o) const { return Compare(o) == 0; }
+  bool operator!=(const Lsn& o) const { return Compare(o) != 0; }
+  bool operator<=(const Lsn& o) const { return Compare(o) <= 0; }
+};
+
+// Where a change event sits in the change stream, as Debezium's offset keeps it
+// (commit_lsn, change_lsn, event_serial_no), plus `part` for the second event of a key-changing
+// update (delete, then create). Snapshot events carry the snapshot's max LSN and a row count.
+//
+// Text (Dbct-Position): "<commit_lsn>/<change_lsn>/<event_serial_no>[/<part>]" for streaming,
+// "snapshot/<max_lsn>/<row>" for snapshot reads.
+struct Position {
+  bool snapshot = false;
+  Lsn commit_lsn;        // __$start_lsn, or the snapshot's max LSN
+  Lsn change_lsn;        // __$seqval
+  int64_t serial = 0;    // event_serial_no (1, or 2 for an update), snapshot row number
+  int part = 0;
+
+  std::string ToString() const;
+  static std::optional<Position> Parse(std::string_view text);
+  // Streaming order (commit, change, serial, part). Snapshot positions sort before all.
+  int Compare(const Position& other) const;
+};
+
+}  // namespace dbct::sqlserver
+
+#endif  // DBCT_SQLSERVER_LSN_HPP
