@@ -56,12 +56,12 @@ std::vector<std::pair<std::string_view, std::string_view>> Split(std::string_vie
 
 }  // namespace
 
-ConnectionString& ConnectionString::Add(std::string_view key, std::string_view value) {
+ConnectionString& ConnectionString::Append(std::string_view key, std::string_view value, bool always_brace) {
   if (value.empty()) return *this;
   if (!text_.empty() && text_.back() != ';') text_.push_back(';');
   text_.append(key);
   text_.push_back('=');
-  const bool brace = value.find_first_of(";{}=") != std::string_view::npos ||
+  const bool brace = always_brace || value.find_first_of(";{}=") != std::string_view::npos ||
                      std::isspace(static_cast<unsigned char>(value.front())) ||
                      std::isspace(static_cast<unsigned char>(value.back()));
   if (!brace) {

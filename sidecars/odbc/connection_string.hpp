@@ -13,10 +13,13 @@ class ConnectionString {
  public:
   // Adds key=value; the value is braced when it holds ; { } = or spaces at its ends
   // (a '}' inside is doubled), as the ODBC grammar asks. Empty values are skipped.
-  ConnectionString& Add(std::string_view key, std::string_view value);
+  ConnectionString& Add(std::string_view key, std::string_view value) { return Append(key, value, false); }
+  // Always braced: Driver={ODBC Driver 18 for SQL Server}.
+  ConnectionString& AddBraced(std::string_view key, std::string_view value) { return Append(key, value, true); }
   const std::string& str() const { return text_; }
 
  private:
+  ConnectionString& Append(std::string_view key, std::string_view value, bool always_brace);
   std::string text_;
 };
 

@@ -31,9 +31,13 @@ bool IsLoginFailure(const Diagnostic& d) {
   if (d.sqlstate == "28000") return true;
   // SQL Server 18456 (login failed), Oracle ORA-01017 (invalid username/password).
   if (d.native_error == 18456 || d.native_error == 1017) return true;
-  return Contains(d.message, "password authentication failed") ||
-         Contains(d.message, "login failed") || Contains(d.message, "ora-01017") ||
-         Contains(d.message, "no pg_hba.conf entry") || Contains(d.message, "does not exist");
+  return Contains(d.message, "password authentication failed") || Contains(d.message, "login failed") ||
+         Contains(d.message, "ora-01017") || Contains(d.message, "no pg_hba.conf entry");
+}
+
+// A connection refused for a reason that waiting does not fix: unknown role or database.
+bool IsFatalConnectFailure(const Diagnostic& d) {
+  return (Contains(d.message, "role \"") || Contains(d.message, "database \"")) && Contains(d.message, "does not exist");
 }
 
 }  // namespace
@@ -61,7 +65,7 @@ std::vector<Diagnostic> ReadDiagnostics(SQLSMALLINT handle_type, SQLHANDLE handl
 
 bool IsRetriable(const std::vector<Diagnostic>& diagnostics) {
   for (const auto& d : diagnostics) {
-    if (IsLoginFailure(d)) return false;
+    if (IsLoginFailure(d) || IsFatalConnectFailure(d)) return false;
   }
   for (const auto& d : diagnostics) {
     const std::string& s = d.sqlstate;
@@ -98,7 +102,13 @@ OdbcError MakeError(const std::string& what, SQLSMALLINT handle_type, SQLHANDLE 
   }
   // The first record is the cause; further records (psqlODBC, FreeTDS) repeat or add context.
   const Diagnostic& first = diagnostics.front();
-  std::string message = what + ": " + first.message + " (SQLSTATE " + first.sqlstate + ")";
+  // Drivers add context in later records (FreeTDS: the first says only "Unable to connect").
+  std::string text = first.message;
+  for (size_t i = 1; i < diagnostics.size(); ++i) {
+    const std::string& m = diagnostics[i].message;
+    if (!m.empty() && text.find(m) == std::string::npos) text += "; " + m;
+  }
+  std::string message = what + ": " + text + " (SQLSTATE " + first.sqlstate + ")";
   const bool retriable = IsRetriable(diagnostics);
   if (first.sqlstate == "IM002") {
     message += "; check odbcDriver: \"odbcinst -q -d\" lists the drivers unixODBC knows, "
@@ -109,6 +119,8 @@ OdbcError MakeError(const std::string& what, SQLSMALLINT handle_type, SQLHANDLE 
                "\"odbcinst -q -d\" lists the registered drivers; install the driver or set odbcDriver";
   } else if (!retriable && IsLoginFailure(first)) {
     message += "; check databaseUser and databasePassword";
+  } else if (retriable && first.sqlstate.rfind("08", 0) == 0) {
+    message += "; check that the server runs and accepts connections at the configured host and port";
   }
   return OdbcError(message, first.sqlstate, first.native_error, retriable);
 }

@@ -89,7 +89,12 @@ void ChangeEmitter::WriteRow(const CaptureInstance& instance, const std::vector<
   w_.BeginObject();
   for (size_t i = 0; i < instance.columns.size(); ++i) {
     w_.Key(instance.columns[i].name);
-    WriteValue(w_, instance.columns[i].type, values[i], settings_.modes);
+    try {
+      WriteValue(w_, instance.columns[i].type, values[i], settings_.modes);
+    } catch (const values::ValueError& e) {
+      throw values::ValueError("column \"" + instance.columns[i].name + "\" (" + instance.columns[i].type_text +
+                               ") of " + instance.SourceTable() + ": " + e.what());
+    }
   }
   w_.EndObject();
 }

@@ -50,6 +50,12 @@ class ChangeEmitter {
   void Add(const ChangeRow& row, const odbc::EventSink& sink);
   // End of a polled window: an update before image still waiting is an error.
   void Finish();
+  // After a failed poll: forget a waiting before image and skip, on the re-read, every event
+  // already handed to the sink.
+  void Restart() {
+    pending_before_.reset();
+    if (last_ && !last_->snapshot) resume_ = last_;
+  }
 
   // One snapshot row of an instance's table, read at `max_lsn`; `row_number` counts rows over
   // the whole snapshot (1-based); `marker` is source.snapshot (SnapshotRecord: "first",

@@ -1,0 +1,69 @@
+#include "snapshot_source.hpp"
+
+#include <chrono>
+#include <optional>
+
+#include "catalog.hpp"
+#include "odbc_statement.hpp"
+
+namespace dbct::sqlserver {
+
+Lsn RunSnapshot(odbc::Connection& c, const std::vector<CaptureInstance>& instances, ChangeEmitter& emitter,
+                const odbc::EventSink& sink) {
+  std::vector<const CaptureInstance*> tables;
+  for (const auto& i : instances) {
+    if (!i.stop_lsn) tables.push_back(&i);  // the newest instance describes the table now
+  }
+  c.SetAutocommit(false);
+  c.Execute("SET TRANSACTION ISOLATION LEVEL SNAPSHOT");
+  const Lsn max_lsn = MaxLsn(c);
+  const int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  // One row of look-ahead, so the last row of each table and of the snapshot gets its marker.
+  struct Pending {
+    const CaptureInstance* instance;
+    std::vector<odbc::SourceValue> values;
+    bool first_in_table;
+  };
+  std::optional<Pending> pending;
+  int64_t row_number = 0;
+  auto flush = [&](bool last_in_table, bool last_overall) {
+    if (!pending) return;
+    ++row_number;
+    const char* marker = "true";
+    if (row_number == 1) marker = "first";
+    else if (last_overall) marker = "last";
+    else if (pending->first_in_table) marker = "first_in_data_collection";
+    else if (last_in_table) marker = "last_in_data_collection";
+    emitter.AddSnapshotRow(*pending->instance, pending->values, max_lsn, row_number, marker, now_us, sink);
+    pending.reset();
+  };
+  for (size_t t = 0; t < tables.size(); ++t) {
+    const CaptureInstance& instance = *tables[t];
+    std::string sql = "SELECT ";
+    for (size_t k = 0; k < instance.columns.size(); ++k) {
+      if (k) sql += ", ";
+      sql += QuoteName(instance.columns[k].name);
+    }
+    sql += " FROM " + QuoteName(instance.schema) + "." + QuoteName(instance.table);
+    odbc::Statement s(c);
+    s.ExecuteDirect(sql);
+    bool first = true;
+    while (s.Next()) {
+      flush(false, false);
+      Pending p{&instance, {}, first};
+      first = false;
+      for (size_t k = 0; k < instance.columns.size(); ++k) p.values.push_back(CellValue(s, k));
+      pending = std::move(p);
+      // The last row of this table is known only when the result ends.
+    }
+    if (pending && pending->instance == &instance) flush(true, t + 1 == tables.size());
+  }
+  flush(true, true);
+  c.Commit();
+  c.SetAutocommit(true);
+  return max_lsn;
+}
+
+}  // namespace dbct::sqlserver
