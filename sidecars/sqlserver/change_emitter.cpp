@@ -82,6 +82,7 @@ void ChangeEmitter::AddSnapshotRow(const CaptureInstance& instance, const std::v
   position.snapshot = true;
   position.commit_lsn = max_lsn;
   position.serial = row_number;
+  position.snapshot_done = marker == "last";
   Emit(instance, envelope::Op::kRead, nullptr, &values, position, ts_us, marker, sink);
 }
 

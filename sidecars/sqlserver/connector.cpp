@@ -85,6 +85,9 @@ int RunConnector(const Config& config, const odbc::RuntimeSettings& runtime_sett
       runtime.Log(nats::LogLevel::kInfo, "resuming after " + resume->ToString());
       emitter.ResumeAfter(resume);
       source.StartAt(resume->commit_lsn);
+    } else if (resume && resume->snapshot_done) {
+      runtime.Log(nats::LogLevel::kInfo, "snapshot done at " + resume->commit_lsn.ToString() + "; streaming after it");
+      source.StartAfter(resume->commit_lsn);
     } else if (config.snapshot_mode == "initial" || config.snapshot_mode == "initial_only") {
       // No position, or a snapshot that did not finish: (re)take it.
       runtime.SetState(nats::TrackingState::kSnapshotting);

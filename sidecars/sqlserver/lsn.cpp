@@ -87,7 +87,9 @@ bool Lsn::IsZero() const {
 int Lsn::Compare(const Lsn& other) const { return std::memcmp(bytes.data(), other.bytes.data(), bytes.size()); }
 
 std::string Position::ToString() const {
-  if (snapshot) return "snapshot/" + commit_lsn.ToString() + "/" + std::to_string(serial);
+  if (snapshot) {
+    return "snapshot/" + commit_lsn.ToString() + "/" + std::to_string(serial) + (snapshot_done ? "/done" : "");
+  }
   std::string out = commit_lsn.ToString() + "/" + change_lsn.ToString() + "/" + std::to_string(serial);
   if (part != 0) out += "/" + std::to_string(part);
   return out;
@@ -97,12 +99,13 @@ std::optional<Position> Position::Parse(std::string_view text) {
   const auto parts = SplitOn(text, '/');
   Position p;
   int64_t n = 0;
-  if (parts.size() == 3 && parts[0] == "snapshot") {
+  if ((parts.size() == 3 || (parts.size() == 4 && parts[3] == "done")) && parts[0] == "snapshot") {
     auto lsn = Lsn::Parse(parts[1]);
     if (!lsn || !ParseInt(parts[2], &n)) return std::nullopt;
     p.snapshot = true;
     p.commit_lsn = *lsn;
     p.serial = n;
+    p.snapshot_done = parts.size() == 4;
     return p;
   }
   if (parts.size() != 3 && parts.size() != 4) return std::nullopt;

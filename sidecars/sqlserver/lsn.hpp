@@ -36,13 +36,14 @@ struct Lsn {
 // update (delete, then create). Snapshot events carry the snapshot's max LSN and a row count.
 //
 // Text (Dbct-Position): "<commit_lsn>/<change_lsn>/<event_serial_no>[/<part>]" for streaming,
-// "snapshot/<max_lsn>/<row>" for snapshot reads.
+// "snapshot/<max_lsn>/<row>[/done]" for snapshot reads ("done" on the snapshot's last row).
 struct Position {
   bool snapshot = false;
   Lsn commit_lsn;        // __$start_lsn, or the snapshot's max LSN
   Lsn change_lsn;        // __$seqval
   int64_t serial = 0;    // event_serial_no (1, or 2 for an update), snapshot row number
   int part = 0;
+  bool snapshot_done = false;  // the snapshot's last row: streaming starts after commit_lsn
 
   std::string ToString() const;
   static std::optional<Position> Parse(std::string_view text);

@@ -25,22 +25,23 @@ Lsn RunSnapshot(odbc::Connection& c, const std::vector<CaptureInstance>& instanc
     const CaptureInstance* instance;
     std::vector<odbc::SourceValue> values;
     bool first_in_table;
+    bool last_in_table;
   };
   std::optional<Pending> pending;
   int64_t row_number = 0;
-  auto flush = [&](bool last_in_table, bool last_overall) {
+  auto flush = [&](bool last_overall) {
     if (!pending) return;
     ++row_number;
     const char* marker = "true";
-    if (row_number == 1) marker = "first";
-    else if (last_overall) marker = "last";
+    if (last_overall) marker = "last";
+    else if (row_number == 1) marker = "first";
     else if (pending->first_in_table) marker = "first_in_data_collection";
-    else if (last_in_table) marker = "last_in_data_collection";
+    else if (pending->last_in_table) marker = "last_in_data_collection";
     emitter.AddSnapshotRow(*pending->instance, pending->values, max_lsn, row_number, marker, now_us, sink);
     pending.reset();
   };
-  for (size_t t = 0; t < tables.size(); ++t) {
-    const CaptureInstance& instance = *tables[t];
+  for (const CaptureInstance* table : tables) {
+    const CaptureInstance& instance = *table;
     std::string sql = "SELECT ";
     for (size_t k = 0; k < instance.columns.size(); ++k) {
       if (k) sql += ", ";
@@ -51,16 +52,15 @@ Lsn RunSnapshot(odbc::Connection& c, const std::vector<CaptureInstance>& instanc
     s.ExecuteDirect(sql);
     bool first = true;
     while (s.Next()) {
-      flush(false, false);
-      Pending p{&instance, {}, first};
+      flush(false);
+      Pending p{&instance, {}, first, false};
       first = false;
       for (size_t k = 0; k < instance.columns.size(); ++k) p.values.push_back(CellValue(s, k));
       pending = std::move(p);
-      // The last row of this table is known only when the result ends.
     }
-    if (pending && pending->instance == &instance) flush(true, t + 1 == tables.size());
+    if (pending && pending->instance == &instance) pending->last_in_table = true;
   }
-  flush(true, true);
+  flush(true);
   c.Commit();
   c.SetAutocommit(true);
   return max_lsn;

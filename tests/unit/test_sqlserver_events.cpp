@@ -280,6 +280,10 @@ TEST(SqlServerLsn, ParsesBinaryAndDebeziumFormsAndOrders) {
   EXPECT_LT(Position::Parse("00000027:00000758:0005/00000027:00000758:0003/2")->Compare(*p), 0);
   EXPECT_LT(Position::Parse("snapshot/00000027:00000758:0005/9")->Compare(*p), 0);
   EXPECT_FALSE(Position::Parse("00000027:00000758:0005/x/1").has_value());
+  auto done = Position::Parse("snapshot/00000027:00000758:0005/9/done");
+  ASSERT_TRUE(done.has_value());
+  EXPECT_TRUE(done->snapshot_done);
+  EXPECT_EQ(done->ToString(), "snapshot/00000027:00000758:0005/9/done");
 }
 
 TEST(SqlServerReplay, ReadsDeclarationsAndRowsAndNamesBadLines) {

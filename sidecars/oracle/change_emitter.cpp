@@ -1,0 +1,251 @@
+#include "change_emitter.hpp"
+
+#include <cstdlib>
+
+namespace dbct::oracle {
+
+std::string Position::ToString() const {
+  std::string out = std::to_string(commit_scn) + "/" + xid + "/" + std::to_string(tx_seq);
+  if (part != 0) out += "." + std::to_string(part);
+  return out + "@" + std::to_string(restart_scn);
+}
+
+std::optional<Position> Position::Parse(std::string_view text) {
+  const size_t s1 = text.find('/');
+  const size_t s2 = s1 == std::string_view::npos ? s1 : text.find('/', s1 + 1);
+  const size_t at = text.find('@');
+  if (s1 == std::string_view::npos || s2 == std::string_view::npos || at == std::string_view::npos || at < s2) {
+    return std::nullopt;
+  }
+  auto number = [](std::string_view s, uint64_t* out) {
+    if (s.empty() || s.size() > 19) return false;
+    uint64_t v = 0;
+    for (char c : s) {
+      if (c < '0' || c > '9') return false;
+      v = v * 10 + static_cast<uint64_t>(c - '0');
+    }
+    *out = v;
+    return true;
+  };
+  Position p;
+  uint64_t seq = 0, part = 0;
+  std::string_view seq_text = text.substr(s2 + 1, at - s2 - 1);
+  const size_t dot = seq_text.find('.');
+  if (dot != std::string_view::npos) {
+    if (!number(seq_text.substr(dot + 1), &part) || part > 1) return std::nullopt;
+    seq_text = seq_text.substr(0, dot);
+  }
+  if (!number(text.substr(0, s1), &p.commit_scn) || !number(seq_text, &seq) ||
+      !number(text.substr(at + 1), &p.restart_scn)) {
+    return std::nullopt;
+  }
+  p.xid = std::string(text.substr(s1 + 1, s2 - s1 - 1));
+  if (p.xid.empty()) return std::nullopt;
+  p.tx_seq = static_cast<int64_t>(seq);
+  p.part = static_cast<int>(part);
+  return p;
+}
+
+ChangeEmitter::ChangeEmitter(EmitterSettings settings, const std::map<std::string, OracleTable>& tables)
+    : settings_(std::move(settings)), tables_(tables) {}
+
+namespace {
+
+// The image in table column order; a column the redo does not name is NULL, or for a LOB the
+// placeholder (LOB content is not mined).
+std::vector<RedoValue> Image(const OracleTable& table, const std::vector<ColumnValue>& values) {
+  std::vector<RedoValue> out(table.columns.size());
+  std::vector<bool> seen(table.columns.size(), false);
+  for (const ColumnValue& cv : values) {
+    bool found = false;
+    for (size_t i = 0; i < table.columns.size(); ++i) {
+      if (table.columns[i].name == cv.column) {
+        out[i] = cv.value;
+        seen[i] = true;
+        found = true;
+        break;
+      }
+    }
+    if (!found) {
+      throw values::ValueError("SQL_REDO names column \"" + cv.column + "\", which table " + table.FullName() +
+                               " does not have: was it altered? restart the tracking to read its columns again");
+    }
+  }
+  for (size_t i = 0; i < table.columns.size(); ++i) {
+    const TypeId id = table.columns[i].type.id;
+    if (!seen[i] && (id == TypeId::kClob || id == TypeId::kNClob || id == TypeId::kBlob)) {
+      out[i].kind = RedoValue::Kind::kEmptyLob;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void ChangeEmitter::EmitTransaction(const CommittedTransaction& tx, uint64_t restart_scn, const odbc::EventSink& sink) {
+  int64_t seq = 0;
+  for (const LogMinerRow& row : tx.changes) {
+    auto it = tables_.find(row.seg_owner + "." + row.table_name);
+    ParsedRedo parsed;
+    if (it == tables_.end()) {
+      if (!row.seg_owner.empty() || !row.table_name.empty()) continue;  // not an included table
+      parsed = ParseRedo(row.sql_redo);
+      it = tables_.find(parsed.schema + "." + parsed.table);
+      if (it == tables_.end()) continue;
+    } else {
+      try {
+        parsed = ParseRedo(row.sql_redo);
+      } catch (const RedoParseError& e) {
+        throw RedoParseError(std::string(e.what()) + " (table " + it->second.FullName() + ", SCN " +
+                             std::to_string(row.scn) + ")");
+      }
+    }
+    const OracleTable& table = it->second;
+    ++seq;
+    Position position;
+    position.commit_scn = tx.commit_scn;
+    position.xid = tx.xid;
+    position.tx_seq = seq;
+    position.restart_scn = restart_scn;
+    switch (parsed.op) {
+      case RedoOp::kInsert: {
+        const auto after = Image(table, parsed.after);
+        Emit(table, envelope::Op::kCreate, nullptr, &after, tx, row, position, sink);
+        break;
+      }
+      case RedoOp::kDelete: {
+        const auto before = Image(table, parsed.before);
+        Emit(table, envelope::Op::kDelete, &before, nullptr, tx, row, position, sink);
+        break;
+      }
+      case RedoOp::kUpdate: {
+        const auto before = Image(table, parsed.before);
+        const auto after = Image(table, parsed.after);
+        bool key_changed = false;
+        for (size_t i = 0; i < table.columns.size(); ++i) {
+          if (table.columns[i].key && !(before[i] == after[i])) key_changed = true;
+        }
+        if (key_changed) {
+          Emit(table, envelope::Op::kDelete, &before, nullptr, tx, row, position, sink);
+          position.part = 1;
+          Emit(table, envelope::Op::kCreate, nullptr, &after, tx, row, position, sink);
+        } else {
+          Emit(table, envelope::Op::kUpdate, &before, &after, tx, row, position, sink);
+        }
+        break;
+      }
+    }
+  }
+}
+
+void ChangeEmitter::WriteRow(envelope::JsonWriter& w, const OracleTable& table, const std::vector<RedoValue>& values,
+                             bool key_only) {
+  w.BeginObject();
+  for (size_t i = 0; i < table.columns.size(); ++i) {
+    if (key_only && !table.columns[i].key) continue;
+    w.Key(table.columns[i].name);
+    try {
+      WriteValue(w, table.columns[i].type, values[i], settings_.values);
+    } catch (const values::ValueError& e) {
+      throw values::ValueError("column \"" + table.columns[i].name + "\" (" + table.columns[i].type_text + ") of " +
+                               table.FullName() + ": " + e.what());
+    }
+  }
+  w.EndObject();
+}
+
+void ChangeEmitter::Emit(const OracleTable& table, envelope::Op op, const std::vector<RedoValue>* before,
+                         const std::vector<RedoValue>* after, const CommittedTransaction& tx, const LogMinerRow& row,
+                         const Position& position, const odbc::EventSink& sink) {
+  if (settings_.skipped_operations.find(static_cast<char>(op)) != std::string::npos) return;
+  if (resume_) {
+    if (position.commit_scn < resume_->commit_scn) return;
+    if (position.commit_scn == resume_->commit_scn && position.xid == resume_->xid &&
+        (position.tx_seq < resume_->tx_seq || (position.tx_seq == resume_->tx_seq && position.part <= resume_->part))) {
+      return;
+    }
+  }
+  w_.Clear();
+  envelope::BeginChange(w_);
+  w_.KeyLiteral("before");
+  if (before) {
+    WriteRow(w_, table, *before, false);
+  } else {
+    w_.Null();
+  }
+  w_.KeyLiteral("after");
+  if (after) {
+    WriteRow(w_, table, *after, false);
+  } else {
+    w_.Null();
+  }
+  envelope::SourceCommon common;
+  common.version = settings_.version;
+  common.connector = "oracle";
+  common.name = settings_.server_name;
+  common.ts = envelope::EventTime::FromMillis(tx.commit_ts_ms);
+  common.snapshot = "false";
+  common.db = settings_.database;
+  envelope::WriteSource(w_, common, [&](envelope::JsonWriter& w) {
+    auto text_or_null = [&](std::string_view key, const std::string& v) {
+      w.Key(key);
+      if (v.empty()) {
+        w.Null();
+      } else {
+        w.String(v);
+      }
+    };
+    w.KeyLiteral("schema");
+    w.String(table.schema);
+    w.KeyLiteral("table");
+    w.String(table.table);
+    w.KeyLiteral("txId");
+    w.String(tx.xid);
+    w.KeyLiteral("scn");
+    w.String(std::to_string(row.scn));
+    w.KeyLiteral("commit_scn");
+    w.String(std::to_string(tx.commit_scn));
+    w.KeyLiteral("lcr_position");
+    w.Null();
+    text_or_null("rs_id", row.rs_id);
+    w.KeyLiteral("ssn");
+    w.Int(row.ssn);
+    w.KeyLiteral("redo_thread");
+    w.Int(row.thread);
+    text_or_null("user_name", row.username);
+    w.KeyLiteral("redo_sql");
+    w.Null();
+    text_or_null("row_id", row.row_id);
+    w.KeyLiteral("commit_ts_ms");
+    w.Int(tx.commit_ts_ms);
+    w.KeyLiteral("start_scn");
+    w.String(std::to_string(tx.start_scn));
+    w.KeyLiteral("start_ts_ms");
+    w.Int(tx.start_ts_ms);
+    w.KeyLiteral("txSeq");
+    w.Int(position.tx_seq);
+  });
+  envelope::EndChange(w_, op, settings_.now(), nullptr);
+
+  bool has_key = false;
+  for (const auto& c : table.columns) has_key = has_key || c.key;
+  key_.Clear();
+  if (has_key) WriteRow(key_, table, after ? *after : *before, true);
+
+  position_text_ = position.ToString();
+  msg_id_ = settings_.tracking + ":" + position_text_;
+  table_name_ = settings_.database + "." + table.schema + "." + table.table;
+  const char op_text[2] = {static_cast<char>(op), '\0'};
+  odbc::EmittedEvent event;
+  event.payload = w_.View();
+  event.key = has_key ? key_.View() : std::string_view();
+  event.position = position_text_;
+  event.msg_id = msg_id_;
+  event.op = op_text;
+  event.table = table_name_;
+  sink(event);
+  last_ = position;
+  ++emitted_;
+}
+
+}  // namespace dbct::oracle
