@@ -271,6 +271,11 @@ class Parser {
       v.kind = RedoValue::Kind::kEmptyLob;
       return v;
     }
+    static const char* kKnown[] = {"TO_DATE", "TO_TIMESTAMP", "TO_TIMESTAMP_TZ", "TO_YMINTERVAL", "TO_DSINTERVAL",
+                                   "HEXTORAW", "UNISTR", "TO_BINARY_FLOAT", "TO_BINARY_DOUBLE", "TO_NUMBER"};
+    bool known = false;
+    for (const char* k : kKnown) known = known || upper == k;
+    if (!known) Fail("a known function (not " + name + ")");
     const std::string arg = StringLiteral();
     if (upper == "TO_DATE") {
       v.kind = RedoValue::Kind::kDate;
