@@ -159,6 +159,8 @@ void ChangeEmitter::Emit(const OracleTable& table, envelope::Op op, const std::v
                          const Position& position, const odbc::EventSink& sink) {
   if (settings_.skipped_operations.find(static_cast<char>(op)) != std::string::npos) return;
   if (resume_) {
+    // After a finished snapshot at SCN n, transactions committed at or before n are in it.
+    if (resume_->xid.rfind("snapshot", 0) == 0 && position.commit_scn <= resume_->commit_scn) return;
     if (position.commit_scn < resume_->commit_scn) return;
     if (position.commit_scn == resume_->commit_scn && position.xid == resume_->xid &&
         (position.tx_seq < resume_->tx_seq || (position.tx_seq == resume_->tx_seq && position.part <= resume_->part))) {
@@ -227,10 +229,15 @@ void ChangeEmitter::Emit(const OracleTable& table, envelope::Op op, const std::v
   });
   envelope::EndChange(w_, op, settings_.now(), nullptr);
 
+  Publish(table, after ? *after : *before, op, position, sink);
+}
+
+void ChangeEmitter::Publish(const OracleTable& table, const std::vector<RedoValue>& key_row, envelope::Op op,
+                            const Position& position, const odbc::EventSink& sink) {
   bool has_key = false;
   for (const auto& c : table.columns) has_key = has_key || c.key;
   key_.Clear();
-  if (has_key) WriteRow(key_, table, after ? *after : *before, true);
+  if (has_key) WriteRow(key_, table, key_row, true);
 
   position_text_ = position.ToString();
   msg_id_ = settings_.tracking + ":" + position_text_;
@@ -246,6 +253,46 @@ void ChangeEmitter::Emit(const OracleTable& table, envelope::Op op, const std::v
   sink(event);
   last_ = position;
   ++emitted_;
+}
+
+void ChangeEmitter::EmitSnapshotRow(const OracleTable& table, const std::vector<RedoValue>& values, uint64_t scn,
+                                    int64_t row_number, std::string_view marker, int64_t ts_ms,
+                                    const odbc::EventSink& sink) {
+  Position position;
+  position.commit_scn = scn;
+  position.xid = marker == "last" ? "snapshot-done" : "snapshot";
+  position.tx_seq = row_number;
+  position.restart_scn = scn;
+  w_.Clear();
+  envelope::BeginChange(w_);
+  w_.KeyLiteral("before");
+  w_.Null();
+  w_.KeyLiteral("after");
+  WriteRow(w_, table, values, false);
+  envelope::SourceCommon common;
+  common.version = settings_.version;
+  common.connector = "oracle";
+  common.name = settings_.server_name;
+  common.ts = envelope::EventTime::FromMillis(ts_ms);
+  common.snapshot = marker;
+  common.db = settings_.database;
+  envelope::WriteSource(w_, common, [&](envelope::JsonWriter& w) {
+    w.KeyLiteral("schema");
+    w.String(table.schema);
+    w.KeyLiteral("table");
+    w.String(table.table);
+    w.KeyLiteral("txId");
+    w.Null();
+    w.KeyLiteral("scn");
+    w.String(std::to_string(scn));
+    for (const char* key : {"commit_scn", "lcr_position", "rs_id", "ssn", "redo_thread", "user_name", "redo_sql",
+                            "row_id", "commit_ts_ms", "start_scn", "start_ts_ms", "txSeq"}) {
+      w.Key(key);
+      w.Null();
+    }
+  });
+  envelope::EndChange(w_, envelope::Op::kRead, settings_.now(), nullptr);
+  Publish(table, values, envelope::Op::kRead, position, sink);
 }
 
 }  // namespace dbct::oracle

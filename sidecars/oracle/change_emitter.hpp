@@ -70,10 +70,17 @@ class ChangeEmitter {
   // positions. Throws RedoParseError or values::ValueError naming the table and column.
   void EmitTransaction(const CommittedTransaction& tx, uint64_t restart_scn, const odbc::EventSink& sink);
 
+  // One row of the initial snapshot (flashback query AS OF SCN `scn`): op "r", position
+  // "<scn>/snapshot/<row>@<scn>", "<scn>/snapshot-done/<row>@<scn>" on the last row.
+  void EmitSnapshotRow(const OracleTable& table, const std::vector<RedoValue>& values, uint64_t scn,
+                       int64_t row_number, std::string_view marker, int64_t ts_ms, const odbc::EventSink& sink);
+
   const std::optional<Position>& LastPosition() const { return last_; }
   uint64_t EventsEmitted() const { return emitted_; }
 
  private:
+  void Publish(const OracleTable& table, const std::vector<RedoValue>& key_row, envelope::Op op,
+               const Position& position, const odbc::EventSink& sink);
   void Emit(const OracleTable& table, envelope::Op op, const std::vector<RedoValue>* before,
             const std::vector<RedoValue>* after, const CommittedTransaction& tx, const LogMinerRow& row,
             const Position& position, const odbc::EventSink& sink);

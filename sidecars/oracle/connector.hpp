@@ -1,0 +1,27 @@
+// dbct-oracle's two ways to run: live (LogMiner over ODBC, snapshot then mining, publishing to
+// JetStream) and replay (V$LOGMNR_CONTENTS rows from a file through the same buffer and emitter).
+#ifndef DBCT_ORACLE_CONNECTOR_HPP
+#define DBCT_ORACLE_CONNECTOR_HPP
+
+#include <atomic>
+#include <optional>
+#include <string>
+
+#include "oracle/config.hpp"
+#include "sidecar_runtime.hpp"
+
+namespace dbct::oracle {
+
+int RunConnector(const Config& config, const odbc::RuntimeSettings& runtime, const std::atomic<bool>& stop);
+
+struct ReplayOptions {
+  std::string file;
+  bool publish = false;
+  std::optional<int64_t> event_time_ms;
+};
+
+int RunReplay(const Config& config, const odbc::RuntimeSettings& runtime, const ReplayOptions& options);
+
+}  // namespace dbct::oracle
+
+#endif  // DBCT_ORACLE_CONNECTOR_HPP
