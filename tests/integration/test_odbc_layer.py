@@ -186,3 +186,16 @@ def test_missing_driver_and_unreachable_server(postgres_server, odbc_env, probe)
     assert down.returncode == 1
     assert down.stdout.startswith("error 08001 retriable=true: could not connect:"), down.stdout
     assert str(port) in down.stdout or "connect" in down.stdout
+
+
+def test_connect_through_a_dsn(postgres_server, odbc_env, probe):
+    # A data source from odbc.ini (ODBCSYSINI's), as odbcDriver: DSN=name gives it.
+    with open(os.path.join(odbc_env["ODBCSYSINI"], "odbc.ini"), "w") as f:
+        f.write(f"[pgtest]\nDriver=PostgreSQL Test\nServername=127.0.0.1\nPort={postgres_server.port}\n"
+                "Database=postgres\nBoolsAsChar=0\n")
+    _, rows = query(probe, odbc_env, "DSN=pgtest;UID=postgres;PWD=;", "SELECT 1 + 1, true")
+    assert rows == [[2, True]]
+    missing = run_probe(probe, odbc_env, "DSN=nosuch;UID=postgres;", "connect")
+    assert missing.returncode == 1
+    assert missing.stdout.startswith("error IM002 retriable=false: could not connect:"), missing.stdout
+    assert "odbcinst -q -s" in missing.stdout

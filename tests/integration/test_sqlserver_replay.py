@@ -110,6 +110,13 @@ spec:
     assert run(sidecar, "-f", str(manifest), "--replay", replay, "--publish").returncode == 0
     with JetStreamReader(nats_server.url) as js:
         assert len(js.messages("dbchangetracking-ss-replay-stream")) == len(printed)
+        status = js.kv_get("dbchangetracking-status", "ss-replay")
+        offset = js.api("STREAM.MSG.GET.KV_dbchangetracking-offsets",
+                        {"last_by_subj": "$KV.dbchangetracking-offsets.ss-replay"})
+    # Status and the acknowledged position are kept as for live capture.
+    assert status["state"] == "stopped" and status["type"] == "sqlserver"
+    import base64
+    assert base64.b64decode(offset["message"]["data"]).decode() == stored[-1].headers["Dbct-Position"]
 
 
 @pytest.mark.parametrize("line, message", [
