@@ -199,3 +199,30 @@ def test_connect_through_a_dsn(postgres_server, odbc_env, probe):
     assert missing.returncode == 1
     assert missing.stdout.startswith("error IM002 retriable=false: could not connect:"), missing.stdout
     assert "odbcinst -q -s" in missing.stdout
+
+
+def test_terminated_backend_is_retried_on_a_new_connection(postgres_server, odbc_env, probe):
+    env = dict(odbc_env, DBCT_ODBC_CONNECTION=conn_string(postgres_server))
+    proc = subprocess.Popen([probe, "poll", "SELECT 7", "15", "100"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
+    reader.start()
+    try:
+        deadline = time.time() + 20
+        while sum(1 for l in lines if l.startswith("ok")) < 3 and time.time() < deadline:
+            time.sleep(0.05)
+        killed = postgres_server.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()")
+        assert killed[0][0] == 1
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    reader.join(5)
+    out = "".join(lines)
+    assert proc.returncode == 0, out + proc.stderr.read()
+    assert out.count("ok 7") == 15, out
+    assert any(l.startswith("retry") for l in lines), out
+    assert lines[-1].strip() == "connects 2", out
