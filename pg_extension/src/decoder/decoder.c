@@ -585,11 +585,24 @@ dbct_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn, XLogRecPtr mess
 			 bool transactional, const char *prefix, Size message_size, const char *message)
 {
 	DbctDecoderState *state = ctx->output_plugin_private;
-	MemoryContext old = MemoryContextSwitchTo(state->change_cxt);
+	MemoryContext old;
 	DbctEvent	event;
 	DbctEncoded encoded;
 	XLogRecPtr	commit_lsn;
 
+	/* snapshot watermarks are the worker's own bookkeeping, never events */
+	if (strncmp(prefix, DBCT_WATERMARK_PREFIX, strlen(DBCT_WATERMARK_PREFIX)) == 0)
+	{
+		if (state->opts.framed)
+		{
+			commit_lsn = transactional ? txn->final_lsn : message_lsn;
+			write_payload(ctx, state, DBCT_FRAME_WATERMARK, 0, 0, commit_lsn, message_lsn,
+						  InvalidXLogRecPtr, prefix, message, message_size, NULL, 0);
+		}
+		return;
+	}
+
+	old = MemoryContextSwitchTo(state->change_cxt);
 	load_db_name(state);
 	init_event(&event, state, transactional ? txn : NULL, NULL, NULL, 'm', message_lsn);
 	if (!transactional && !state->opts.deterministic)
