@@ -465,7 +465,10 @@ load_next_table(void)
 								  " (SELECT count(*) FROM dbchangetracking.snapshot_request o"
 								  "   WHERE o.tracking = r.tracking)"
 								  " FROM dbchangetracking.snapshot_request r WHERE tracking = $1"
-								  " ORDER BY kind = 'initial' DESC, requested_at, table_name LIMIT 1",
+								  " ORDER BY kind = 'initial' DESC, requested_at,"
+								  "  array_position((SELECT string_to_array(t.tables, ',')"
+								  "    FROM dbchangetracking.tracking_config t WHERE t.name = $1),"
+								  "   table_name), table_name LIMIT 1",
 								  1, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
 			elog(ERROR, "could not read the snapshot requests of tracking \"%s\"", ss.name);
 		if (SPI_processed == 0)
