@@ -119,6 +119,7 @@ typedef struct SnapshotState
 	AttrNumber *key_attnums;
 	char	   *from;			/* the relation as the chunk query names it */
 	char	   *query;			/* the chunk query; $1.. are the last key's values */
+	char	   *query_first;	/* the first chunk's */
 	Oid		   *key_types;
 	char	  **last_key;		/* NULL: from the table's start */
 	uint64		rows_done;
@@ -529,20 +530,21 @@ load_next_table(void)
 				ss.key_types[i] = att->atttypid;
 				appendStringInfo(&cols, "%s%s", i ? ", " : "", quote_identifier(NameStr(att->attname)));
 			}
-			if (ss.last_key != NULL)
-			{
-				appendStringInfo(&q, " WHERE (%s) > (", cols.data);
-				for (int i = 0; i < ss.nkeys; i++)
-					appendStringInfo(&q, "%s$%d", i ? ", " : "", i + 1);
-				appendStringInfoChar(&q, ')');
-			}
-			appendStringInfo(&q, " ORDER BY %s LIMIT %d", cols.data, ss.chunk_size + 1);
+			ss.query_first = MemoryContextStrdup(ss.table_cxt,
+												 psprintf("%s ORDER BY %s LIMIT %d", q.data,
+														  cols.data, ss.chunk_size + 1));
+			appendStringInfo(&q, " WHERE (%s) > (", cols.data);
+			for (int i = 0; i < ss.nkeys; i++)
+				appendStringInfo(&q, "%s$%d", i ? ", " : "", i + 1);
+			appendStringInfo(&q, ") ORDER BY %s LIMIT %d", cols.data, ss.chunk_size + 1);
 		}
 		else
 			ereport(LOG,
 					(errmsg("dbchangetracking \"%s\": table \"%s\" has no primary key: its snapshot is read in one pass",
 							ss.name, table)));
 		ss.query = MemoryContextStrdup(ss.table_cxt, q.data);
+		if (ss.nkeys == 0)
+			ss.query_first = ss.query;
 		table_close(rel, AccessShareLock);
 
 		if (ss.rows_total < 0)
@@ -776,7 +778,8 @@ read_chunk(void)
 			if (!TupleDescAttr(desc, i)->attisdropped)
 				attmap[i] = ++column;
 
-		if (SPI_execute_with_args(ss.query, nargs, ss.key_types, args, NULL, true, 0) != SPI_OK_SELECT)
+		if (SPI_execute_with_args(nargs > 0 ? ss.query : ss.query_first, nargs, ss.key_types,
+								  args, NULL, true, 0) != SPI_OK_SELECT)
 			elog(ERROR, "could not read table \"%s\" for the snapshot", ss.table);
 		n = SPI_processed;
 		if (SPI_tuptable->tupdesc->natts != column)
