@@ -49,7 +49,7 @@ typedef struct DbctFrameHeader
 	char		op;				/* Debezium op, or 0 for transaction records */
 	uint16_t	index;			/* event index among events sharing (commit_lsn, lsn) */
 	uint64_t	commit_lsn;		/* commit record LSN of the transaction; for a
-								 * non-transactional message its own LSN, which
+								 * non-transactional message its record's start, which
 								 * orders it between the commits around it */
 	uint64_t	lsn;			/* LSN of the change */
 	uint64_t	end_lsn;		/* TX_END frames: the transaction's end LSN; the slot may be
