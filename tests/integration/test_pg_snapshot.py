@@ -58,10 +58,24 @@ def catalog_state(conn, name):
     return sql(conn, "SELECT state FROM dbchangetracking.trackings WHERE name = %s", name)[0][0]
 
 
-def wait_snapshot_done(conn, name, timeout=90):
-    wait_for(lambda: catalog_state(conn, name) == "streaming"
-             and not sql(conn, "SELECT 1 FROM dbchangetracking.snapshot_request WHERE tracking = %s", name),
-             timeout, f"the snapshot of {name} to finish")
+def wait_snapshot_done(conn, name, timeout=90, pg=None):
+    def done():
+        if catalog_state(conn, name) == "streaming" and not sql(
+                conn, "SELECT 1 FROM dbchangetracking.snapshot_request WHERE tracking = %s", name):
+            return True
+        status = sql(conn, "SELECT state, last_error, snapshot_table, snapshot_rows "
+                           "FROM dbchangetracking.status WHERE name = %s", name)
+        done.last = status
+        return False
+    done.last = None
+    try:
+        wait_for(done, timeout, f"the snapshot of {name} to finish")
+    except AssertionError as e:
+        log = ""
+        if pg is not None:
+            log = "\n".join(line for line in pg.log_text().splitlines()
+                            if "dbchangetracking" in line or "ERROR" in line)[-4000:]
+        raise AssertionError(f"{e}; status: {done.last}\n{log}") from None
 
 
 def wait_caught_up(conn, name, timeout=60):
@@ -198,7 +212,7 @@ def test_initial_snapshot_reads_existing_rows(postgres_server, nats_server):
     sql(conn, "CREATE TABLE public.other (id int PRIMARY KEY, v int NOT NULL, pad text)")
     sql(conn, "INSERT INTO public.other VALUES (7, 1, 'x'), (8, 2, repeat('toast', 100000))")
     track(conn, "small", "public.small,public.other", nats_server)
-    wait_snapshot_done(conn, "small")
+    wait_snapshot_done(conn, "small", pg=postgres_server)
     sql(conn, "INSERT INTO public.small VALUES (4, 0, 'after')")
     wait_caught_up(conn, "small")
 
@@ -239,7 +253,7 @@ def test_initial_snapshot_under_concurrent_writes(postgres_server, nats_server):
             conn, "SELECT state, snapshot_table, snapshot_rows, snapshot_rows_total "
                   "FROM dbchangetracking.status WHERE name = 'big' AND snapshot_rows > 0"),
             30, "snapshot progress in the status view", interval=0.02)
-        wait_snapshot_done(conn, "big")
+        wait_snapshot_done(conn, "big", pg=postgres_server)
     assert not writers.errors, writers.errors
     assert writers.ops > 50
     state, table, rows, total = progress[0]
@@ -266,7 +280,7 @@ def test_snapshot_function_rereads_a_streaming_table(postgres_server, nats_serve
     with Writers(postgres_server, "public.live", ROWS):
         time.sleep(0.5)
         sql(conn, "SELECT dbchangetracking.snapshot('live')")
-        wait_snapshot_done(conn, "live")
+        wait_snapshot_done(conn, "live", pg=postgres_server)
     wait_caught_up(conn, "live")
 
     events = changes(read_stream(nats_server, "live"), "live")
@@ -296,7 +310,7 @@ def test_restart_mid_snapshot_is_exactly_once(postgres_server, nats_server, mode
     postgres_server.restart(mode=mode)
     conn = connect(postgres_server)
     sql(conn, "INSERT INTO public.resumed VALUES (%s, 5, 'during')", ROWS + 1)
-    wait_snapshot_done(conn, "resumed")
+    wait_snapshot_done(conn, "resumed", pg=postgres_server)
     wait_caught_up(conn, "resumed")
 
     events = changes(read_stream(nats_server, "resumed"), "resumed")
@@ -324,7 +338,7 @@ def test_table_without_primary_key_is_read_in_one_pass(postgres_server, nats_ser
     sql(conn, "CREATE TABLE public.nokey (id int, v int NOT NULL, pad text)")
     sql(conn, "INSERT INTO public.nokey SELECT g, 0, 'x' FROM generate_series(1, 5000) g")
     track(conn, "nokey", "public.nokey", nats_server)
-    wait_snapshot_done(conn, "nokey")
+    wait_snapshot_done(conn, "nokey", pg=postgres_server)
     wait_caught_up(conn, "nokey")
     events = changes(read_stream(nats_server, "nokey"), "nokey")
     check_positions(events)
