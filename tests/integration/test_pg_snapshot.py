@@ -319,6 +319,8 @@ def test_restart_mid_snapshot_is_exactly_once(postgres_server, nats_server, mode
     assert len(reads) >= ROWS and max(reads.values()) == 1
     assert rebuild(events) == table_rows(conn, "public.resumed")
     assert sum(1 for e in events if e.json()["op"] == "r") == len(reads)
+    # it carried on from its progress rather than starting over
+    assert 'initial snapshot of table "public.resumed" continues' in postgres_server.log_text()
 
 
 @pytest.mark.parametrize("mode", ["never", "no_data"])
