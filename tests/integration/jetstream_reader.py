@@ -160,6 +160,60 @@ class JetStreamReader:
                 result.append(m)
         return result
 
+    def all_messages(self, stream, timeout=60, batch=2000):
+        """Every stored message of the stream, in order, fetched in batches through one pull
+        consumer: fast for large streams (messages() asks for each message on its own)."""
+        info = self.stream_info(stream)
+        if info is None or info["state"]["messages"] == 0:
+            return []
+        last_seq = info["state"]["last_seq"]
+        reply = self.api(f"CONSUMER.CREATE.{stream}", {"stream_name": stream, "config": {
+            "deliver_policy": "all", "ack_policy": "none", "replay_policy": "instant",
+            "inactive_threshold": 30_000_000_000}})
+        if "error" in reply:
+            raise NatsProtocolError(str(reply["error"]))
+        consumer = reply["name"]
+        sid = self.next_sid
+        self.next_sid += 1
+        inbox = f"_INBOX.dbcttest.all.{sid}"
+        self.sock.sendall(f"SUB {inbox} {sid}\r\n".encode())
+        result = []
+        deadline = time.monotonic() + timeout
+        while result[-1:] == [] or result[-1].seq < last_seq:
+            if time.monotonic() > deadline:
+                raise NatsProtocolError(f"read {len(result)} messages of {stream} within {timeout} s")
+            pull = json.dumps({"batch": batch, "expires": 2_000_000_000}).encode()
+            self.sock.sendall(f"PUB $JS.API.CONSUMER.MSG.NEXT.{stream}.{consumer} {inbox} "
+                              f"{len(pull)}\r\n".encode() + pull + b"\r\n")
+            got = 0
+            while got < batch:
+                line = self._read_line()
+                if line == b"PING":
+                    self.sock.sendall(b"PONG\r\n")
+                    continue
+                parts = line.split()
+                if not parts or parts[0] not in (b"HMSG", b"MSG"):
+                    continue
+                if parts[0] == b"MSG":
+                    self._read_exact(int(parts[-1]))
+                    continue
+                hdr_len, total = int(parts[-2]), int(parts[-1])
+                raw = self._read_exact(total)
+                if int(parts[2]) != sid:
+                    continue
+                if len(parts) != 6:   # a status message (408 expired, 404 none): batch over
+                    break
+                # reply: $JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>...
+                seq = int(parts[3].decode().split(".")[5])
+                result.append(StoredMessage(seq, parts[1].decode(), _parse_headers(raw[:hdr_len]),
+                                            raw[hdr_len:]))
+                got += 1
+                if seq >= last_seq:
+                    break
+        self.sock.sendall(f"UNSUB {sid}\r\n".encode())
+        self.api(f"CONSUMER.DELETE.{stream}.{consumer}")
+        return result
+
     def delete_message(self, stream, seq):
         reply = self.api(f"STREAM.MSG.DELETE.{stream}", {"seq": seq, "no_erase": True})
         if "error" in reply:

@@ -450,6 +450,71 @@ publish_frame(const char *data, Size len)
 		push_pending(ws.last_seq, hdr.end_lsn);
 }
 
+/* ---- for the snapshot (snapshot/snapshot.c) ------------------------------------------------ */
+
+/*
+ * dbct_worker_publish_row — publishes one row read by the snapshot at pos; returns its message
+ * sequence number. A row at or before the stream's last position is already there: skipped,
+ * returning 0.
+ */
+uint64
+dbct_worker_publish_row(const DbctPosition *pos, const char *table, size_t table_len,
+						const char *key, size_t key_len, const char *value, size_t value_len)
+{
+	DbctOutMessage msg;
+	char		position[64];
+
+	if (ws.has_resume && dbct_compare_position(pos, &ws.resume) <= 0)
+		return 0;
+	memset(&msg, 0, sizeof(msg));
+	msg.subject = DBCT_PUB_CHANGE;
+	msg.position_len = dbct_format_position(position, sizeof(position), pos);
+	msg.position = position;
+	msg.op = 'r';
+	msg.table = table;
+	msg.table_len = table_len;
+	msg.key = key;
+	msg.key_len = key_len;
+	msg.value = value;
+	msg.value_len = value_len;
+	publish_message(&msg);
+	ws.events_total++;
+	return ws.last_seq;
+}
+
+/*
+ * dbct_worker_acked_through — whether every message up to seq is acknowledged by JetStream;
+ * waits up to wait_ms for acknowledgements first.
+ */
+bool
+dbct_worker_acked_through(uint64 seq, int wait_ms)
+{
+	char	   *reason = NULL;
+
+	ws.acked = dbct_pub_acked(ws.pub, &reason);
+	if (ws.acked < seq && wait_ms > 0)
+	{
+		dbct_pub_wait(ws.pub, wait_ms);
+		ws.acked = dbct_pub_acked(ws.pub, &reason);
+	}
+	return ws.acked >= seq;
+}
+
+/* dbct_worker_resume_position — the stream's last position when the worker started. */
+bool
+dbct_worker_resume_position(DbctPosition *pos)
+{
+	if (ws.has_resume)
+		*pos = ws.resume;
+	return ws.has_resume;
+}
+
+DbctEntry *
+dbct_worker_entry(void)
+{
+	return ws.entry;
+}
+
 /* Output plugin writer callbacks (the LogicalDecodingContext's prepare_write and write). */
 static void
 frame_prepare_write(LogicalDecodingContext *ctx, XLogRecPtr lsn, TransactionId xid,
@@ -603,6 +668,9 @@ decode_available(LogicalDecodingContext *ctx)
 					(errmsg("could not read WAL for logical decoding: %s", errm)));
 		if (record != NULL)
 			LogicalDecodingProcessRecord(ctx, ctx->reader);
+		/* a snapshot chunk is complete: its rows go out before anything decoded after it */
+		if (dbct_snapshot_holds_decoding())
+			return false;
 		CHECK_FOR_INTERRUPTS();
 		if ((n & 1023) == 1023)
 			confirm_acknowledged(InvalidXLogRecPtr);

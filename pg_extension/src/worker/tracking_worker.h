@@ -61,5 +61,16 @@ extern bool dbct_snapshot_step(LogicalDecodingContext *ctx);
 /* Sees every frame the plugin writes (watermarks arrive as logical messages). */
 extern void dbct_snapshot_on_frame(const char *data, Size len);
 extern void dbct_snapshot_note_row(void);
+/* True while a decoded chunk waits to be published: decoding must stop until it is. */
+extern bool dbct_snapshot_holds_decoding(void);
+
+/* tracking_worker.c, for the snapshot */
+struct DbctEntry;
+extern uint64 dbct_worker_publish_row(const DbctPosition *pos, const char *table,
+									  size_t table_len, const char *key, size_t key_len,
+									  const char *value, size_t value_len);
+extern bool dbct_worker_acked_through(uint64 seq, int wait_ms);
+extern bool dbct_worker_resume_position(DbctPosition *pos);
+extern struct DbctEntry *dbct_worker_entry(void);
 
 #endif							/* DBCT_WORKER_TRACKING_WORKER_H */
