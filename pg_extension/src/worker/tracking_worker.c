@@ -272,6 +272,37 @@ restart_if_tail_may_be_lost(const char *reason)
 						reason)));
 }
 
+/*
+ * note_publisher_state — 'retrying' with the reason while the publisher resends, 'streaming'
+ * again once it is through (wherever the worker polled it: while blocked on the in-flight
+ * bound too, or the state would stay 'retrying').
+ */
+static void
+note_publisher_state(char *reason)
+{
+	if (reason != NULL)
+	{
+		restart_if_tail_may_be_lost(reason);
+		if (ws.recovering == NULL || strcmp(ws.recovering, reason) != 0)
+		{
+			if (ws.recovering == NULL)
+				ereport(LOG, (errmsg("dbchangetracking \"%s\": resending to NATS: %s",
+									 ws.config.name, reason)));
+			else
+				pfree(ws.recovering);
+			ws.recovering = MemoryContextStrdup(TopMemoryContext, reason);
+			set_state(DBCT_STATE_RETRYING, psprintf("NATS: %s", reason));
+		}
+		pfree(reason);
+	}
+	else if (ws.recovering != NULL)
+	{
+		pfree(ws.recovering);
+		ws.recovering = NULL;
+		set_state(DBCT_STATE_STREAMING, "");
+	}
+}
+
 static void
 push_pending(uint64 seq_needed, XLogRecPtr end_lsn)
 {
@@ -319,21 +350,7 @@ confirm_acknowledged(XLogRecPtr idle_upto)
 	char	   *reason = NULL;
 
 	ws.acked = dbct_pub_acked(ws.pub, &reason);
-	if (reason != NULL)
-	{
-		restart_if_tail_may_be_lost(reason);
-		if (ws.recovering == NULL)
-			ereport(LOG, (errmsg("dbchangetracking \"%s\": resending to NATS: %s",
-								 ws.config.name, reason)));
-		ws.recovering = MemoryContextStrdup(TopMemoryContext, reason);
-		set_state(DBCT_STATE_RETRYING, psprintf("NATS: %s", reason));
-	}
-	else if (ws.recovering != NULL)
-	{
-		pfree(ws.recovering);
-		ws.recovering = NULL;
-		set_state(DBCT_STATE_STREAMING, "");
-	}
+	note_publisher_state(reason);
 
 	for (int i = 0; i < ws.pending_count; i++)
 	{
@@ -391,11 +408,7 @@ publish_message(DbctOutMessage *msg)
 
 		dbct_pub_wait(ws.pub, 100);
 		ws.acked = dbct_pub_acked(ws.pub, &reason);
-		if (reason != NULL)
-		{
-			restart_if_tail_may_be_lost(reason);
-			set_state(DBCT_STATE_RETRYING, psprintf("NATS: %s", reason));
-		}
+		note_publisher_state(reason);
 		CHECK_FOR_INTERRUPTS();
 		if (ConfigReloadPending)
 		{
