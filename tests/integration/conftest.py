@@ -151,7 +151,3 @@ def postgres_server(make_postgres_server):
 @pytest.fixture
 def mariadb_server(make_mariadb_server):
     return make_mariadb_server()
-
-
-def pytest_configure(config):
-    config.addinivalue_line("markers", "slow: takes more than about 90 s (deselect with -m 'not slow')")

@@ -415,7 +415,6 @@ def vm_hwm_kb(pid):
     raise AssertionError(f"no VmHWM for process {pid}")
 
 
-@pytest.mark.slow
 def test_million_row_transaction_with_bounded_memory(postgres_server, nats_server):
     conn = connect(postgres_server)
     sql(conn, "CREATE EXTENSION dbchangetracking")
