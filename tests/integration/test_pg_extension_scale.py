@@ -362,8 +362,10 @@ def test_heartbeats_and_resume_after_many_of_them(postgres_server, nats_server):
     sql(conn, "CREATE EXTENSION dbchangetracking")
     sql(conn, "CREATE TABLE public.items (id int PRIMARY KEY, val text)")
     # confirmDelay keeps the slot behind the stream, so the restart below re-decodes the
-    # first change and must skip it by the stream's last position.
-    opts = {"nats": {"url": nats_server.url, "confirmDelay": "5m", "stream": {"maxMessages": -1}},
+    # first change and must skip it by the stream's last position (the short duplicate window
+    # makes sure JetStream would not drop a re-publish for us).
+    opts = {"nats": {"url": nats_server.url, "confirmDelay": "5m",
+                     "stream": {"maxMessages": -1, "duplicateWindow": "1s"}},
             "snapshotMode": "never", "heartbeatIntervalMs": 20}
     sql(conn, "SELECT dbchangetracking.track('hb', 'public.items', %s)", json.dumps(opts))
     wait_state(conn, "hb", "streaming")
