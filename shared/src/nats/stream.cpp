@@ -279,7 +279,8 @@ std::optional<LastPosition> WalkBack(Connection& connection, const std::string& 
         std::find(subjects.begin(), subjects.end(), subject) == subjects.end())
       continue;
     std::string position = Header(msg.get(), kHeaderPosition);
-    if (!position.empty()) return LastPosition{std::move(position), Header(msg.get(), kHeaderMsgId), seq};
+    if (!position.empty())
+      return LastPosition{std::move(position), Header(msg.get(), kHeaderMsgId), seq};
   }
   return std::nullopt;
 }
