@@ -90,6 +90,7 @@ typedef struct WorkerState
 	TimestampTz rate_at;
 	TimestampTz caught_up_at;
 	TimestampTz status_sent_at;
+	TimestampTz heartbeat_at;	/* when the last heartbeat was published */
 	char	   *recovering;		/* why the publisher is resending, or NULL */
 } WorkerState;
 
@@ -256,6 +257,52 @@ retry_nats(DbctPubResult (*step) (DbctPublisher *, char **), const char *what)
 
 /* ---- confirmation --------------------------------------------------------------------------- */
 
+/*
+ * restart_if_tail_may_be_lost — with confirmDelay, a NATS server that went away may come back
+ * without its newest (acknowledged, unsynced) messages. The publisher's resync only resends
+ * what is still unacknowledged, so end the attempt: the restart reads the stream's real last
+ * position and re-reads the lost tail from the slot, which was kept behind for this.
+ */
+static void
+restart_if_tail_may_be_lost(const char *reason)
+{
+	if (ws.config.confirm_delay_ms > 0)
+		ereport(ERROR,
+				(errmsg("restarting from the stream's last position after a NATS failure: %s",
+						reason)));
+}
+
+/*
+ * note_publisher_state — 'retrying' with the reason while the publisher resends, 'streaming'
+ * again once it is through (wherever the worker polled it: while blocked on the in-flight
+ * bound too, or the state would stay 'retrying').
+ */
+static void
+note_publisher_state(char *reason)
+{
+	if (reason != NULL)
+	{
+		restart_if_tail_may_be_lost(reason);
+		if (ws.recovering == NULL || strcmp(ws.recovering, reason) != 0)
+		{
+			if (ws.recovering == NULL)
+				ereport(LOG, (errmsg("dbchangetracking \"%s\": resending to NATS: %s",
+									 ws.config.name, reason)));
+			else
+				pfree(ws.recovering);
+			ws.recovering = MemoryContextStrdup(TopMemoryContext, reason);
+			set_state(DBCT_STATE_RETRYING, psprintf("NATS: %s", reason));
+		}
+		pfree(reason);
+	}
+	else if (ws.recovering != NULL)
+	{
+		pfree(ws.recovering);
+		ws.recovering = NULL;
+		set_state(DBCT_STATE_STREAMING, "");
+	}
+}
+
 static void
 push_pending(uint64 seq_needed, XLogRecPtr end_lsn)
 {
@@ -303,20 +350,7 @@ confirm_acknowledged(XLogRecPtr idle_upto)
 	char	   *reason = NULL;
 
 	ws.acked = dbct_pub_acked(ws.pub, &reason);
-	if (reason != NULL)
-	{
-		if (ws.recovering == NULL)
-			ereport(LOG, (errmsg("dbchangetracking \"%s\": resending to NATS: %s",
-								 ws.config.name, reason)));
-		ws.recovering = MemoryContextStrdup(TopMemoryContext, reason);
-		set_state(DBCT_STATE_RETRYING, psprintf("NATS: %s", reason));
-	}
-	else if (ws.recovering != NULL)
-	{
-		pfree(ws.recovering);
-		ws.recovering = NULL;
-		set_state(DBCT_STATE_STREAMING, "");
-	}
+	note_publisher_state(reason);
 
 	for (int i = 0; i < ws.pending_count; i++)
 	{
@@ -374,8 +408,7 @@ publish_message(DbctOutMessage *msg)
 
 		dbct_pub_wait(ws.pub, 100);
 		ws.acked = dbct_pub_acked(ws.pub, &reason);
-		if (reason != NULL)
-			set_state(DBCT_STATE_RETRYING, psprintf("NATS: %s", reason));
+		note_publisher_state(reason);
 		CHECK_FOR_INTERRUPTS();
 		if (ConfigReloadPending)
 		{
@@ -513,6 +546,54 @@ DbctEntry *
 dbct_worker_entry(void)
 {
 	return ws.entry;
+}
+
+/*
+ * heartbeat_if_due — Debezium's heartbeat (key {"serverName": N}, value {"ts_ms": now}) on
+ * dbchangetracking.N.heartbeat every heartbeatIntervalMs. Returns the ms until the next one
+ * (IDLE_WAIT_MS when heartbeats are off). Called between WAL records, never inside a
+ * transaction's frames.
+ */
+static int
+heartbeat_if_due(void)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	int64		interval_ms = ws.config.heartbeat_interval_ms;
+	int64		due_in_ms;
+
+	if (interval_ms <= 0)
+		return IDLE_WAIT_MS;
+	due_in_ms = interval_ms - (now - ws.heartbeat_at) / 1000;
+	if (due_in_ms <= 0)
+	{
+		DbctOutMessage msg;
+		char		tag[64];
+		char		value[64];
+		StringInfoData key;
+
+		initStringInfo(&key);
+		appendStringInfoString(&key, "{\"serverName\":");
+		escape_json(&key, ws.config.name);
+		appendStringInfoChar(&key, '}');
+		/* unique per heartbeat: it becomes the Nats-Msg-Id */
+		snprintf(tag, sizeof(tag), "%d-" INT64_FORMAT, MyProcPid, (int64) now);
+		snprintf(value, sizeof(value), "{\"ts_ms\":" INT64_FORMAT "}",
+				 (now + (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY) / 1000);
+
+		memset(&msg, 0, sizeof(msg));
+		msg.subject = DBCT_PUB_HEARTBEAT;
+		msg.position = tag;
+		msg.position_len = strlen(tag);
+		msg.key = key.data;
+		msg.key_len = key.len;
+		msg.value = value;
+		msg.value_len = strlen(value);
+		publish_message(&msg);
+		pfree(key.data);
+		ws.heartbeat_at = now;
+		due_in_ms = interval_ms;
+	}
+	return (int) Min(due_in_ms, IDLE_WAIT_MS);
 }
 
 /* Output plugin writer callbacks (the LogicalDecodingContext's prepare_write and write). */
@@ -824,6 +905,7 @@ run(void)
 	for (;;)
 	{
 		bool		caught_up;
+		int			idle_ms;
 
 		CHECK_FOR_INTERRUPTS();
 		if (ConfigReloadPending)
@@ -852,9 +934,10 @@ run(void)
 			SpinLockRelease(&ws.entry->mutex);
 		}
 		update_status(false);
+		idle_ms = heartbeat_if_due();
 
 		if (caught_up)
-			nap(dbct_pub_in_flight(ws.pub) > 0 || ws.pending_count > 0 ? ACK_WAIT_MS : IDLE_WAIT_MS);
+			nap(dbct_pub_in_flight(ws.pub) > 0 || ws.pending_count > 0 ? ACK_WAIT_MS : idle_ms);
 	}
 
 	finish();

@@ -47,6 +47,7 @@ typedef struct DbctTrackingConfig
 	int32		stream_replicas;
 	int64		stream_duplicate_window_ms;
 	int64		confirm_delay_ms;
+	int64		heartbeat_interval_ms;	/* 0: no heartbeats */
 } DbctTrackingConfig;
 
 /* worker/config.c */

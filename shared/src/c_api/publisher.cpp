@@ -196,8 +196,13 @@ dbct_status dbct_publisher_publish(dbct_publisher* p, const dbct_publish_msg* m)
       default: out.subject = p->subject_change; break;
     }
     out.payload = std::string_view(m->value, m->value_len);
-    out.position = std::string_view(m->position, m->position_len);
-    p->msg_id.assign(p->name).append(":").append(m->position, m->position_len);
+    if (m->subject_kind == DBCT_SUBJECT_HEARTBEAT) {
+      // No Dbct-Position: a heartbeat is no event to resume after (dbct.h).
+      p->msg_id.assign(p->name).append(":heartbeat:").append(m->position, m->position_len);
+    } else {
+      out.position = std::string_view(m->position, m->position_len);
+      p->msg_id.assign(p->name).append(":").append(m->position, m->position_len);
+    }
     out.msg_id = p->msg_id;
     char op[2] = {m->op, 0};
     if (m->op != 0) out.op = std::string_view(op, 1);

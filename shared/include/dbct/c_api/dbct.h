@@ -260,7 +260,9 @@ typedef struct dbct_publisher_options {
 typedef struct dbct_publish_msg {
   uint64_t seq;       /* caller's sequence number, strictly increasing from 1 */
   int32_t subject_kind; /* dbct_subject_kind */
-  const char* position; /* Dbct-Position; Nats-Msg-Id is "N:<position>" */
+  const char* position; /* Dbct-Position; Nats-Msg-Id is "N:<position>". Heartbeats have no
+                           Dbct-Position: for them this is a unique tag, Nats-Msg-Id
+                           "N:heartbeat:<tag>" */
   size_t position_len;
   char op;              /* Dbct-Op; 0: header omitted */
   const char* table;    /* Dbct-Table; len 0: omitted */
