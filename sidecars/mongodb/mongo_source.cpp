@@ -179,7 +179,7 @@ class LibmongocSource : public MongoSource {
   }
 
   void ReadCollection(const std::string& db, const std::string& collection,
-                      const std::function<bool(const bson_t*)>& on_document) override {
+                      DocumentVisitor& visitor) override {
     std::unique_ptr<mongoc_collection_t, CollectionDeleter> coll(
         mongoc_client_get_collection(client_.get(), db.c_str(), collection.c_str()));
     Bson filter;
@@ -187,7 +187,7 @@ class LibmongocSource : public MongoSource {
         mongoc_collection_find_with_opts(coll.get(), filter.get(), nullptr, nullptr));
     const bson_t* doc = nullptr;
     while (mongoc_cursor_next(cursor.get(), &doc)) {
-      if (!on_document(doc)) return;
+      if (!visitor.OnDocument(doc)) return;
     }
     bson_error_t error;
     if (mongoc_cursor_error(cursor.get(), &error)) {

@@ -6,7 +6,6 @@
 #include <bson/bson.h>
 
 #include <chrono>
-#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -69,9 +68,11 @@ class MongoSource {
   virtual OperationTime CurrentOperationTime() = 0;
   // Every user collection (db, collection) of the deployment.
   virtual std::vector<std::pair<std::string, std::string>> ListCollections() = 0;
-  // Calls on_document for each document of db.collection until it returns false.
-  virtual void ReadCollection(const std::string& db, const std::string& collection,
-                              const std::function<bool(const bson_t*)>& on_document) = 0;
+  // Hands each document of db.collection to the visitor until it returns false.
+  struct DocumentVisitor {
+    virtual bool OnDocument(const bson_t* document) = 0;
+  };
+  virtual void ReadCollection(const std::string& db, const std::string& collection, DocumentVisitor& visitor) = 0;
   virtual std::unique_ptr<ChangeStream> Watch(const WatchOptions& options, const StreamStart& start) = 0;
 };
 

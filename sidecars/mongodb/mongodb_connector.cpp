@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <deque>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -194,12 +195,25 @@ class Capture {
       MaybeReport();
     };
     for (const auto& [db, coll] : collections) {
-      source_.ReadCollection(db, coll, [&](const bson_t* doc) {
-        if (stop_.load()) return false;
-        emit_held(false);
-        held = Held{db, coll, bson_copy(doc)};
-        return true;
-      });
+      struct Visitor : MongoSource::DocumentVisitor {
+        Visitor(const std::atomic<bool>& stop, const std::function<void(bool)>& emit, Held& held,
+                const std::string& db, const std::string& coll)
+            : stop(stop), emit(emit), held(held), db(db), coll(coll) {}
+        bool OnDocument(const bson_t* doc) override {
+          if (stop.load()) return false;
+          emit(false);
+          held = Held{db, coll, bson_copy(doc)};
+          return true;
+        }
+        const std::atomic<bool>& stop;
+        const std::function<void(bool)>& emit;
+        Held& held;
+        const std::string& db;
+        const std::string& coll;
+      };
+      const std::function<void(bool)> emit = emit_held;
+      Visitor visitor(stop_, emit, held, db, coll);
+      source_.ReadCollection(db, coll, visitor);
       if (stop_.load()) break;
     }
     if (stop_.load()) {
