@@ -37,7 +37,10 @@ class Logger {
     if (publisher_) {
       publisher_->Log(level, m);
     } else {
-      std::fprintf(stderr, "%s: %s\n", nats::LogLevelName(level), m.c_str());
+      const char* label = level == nats::LogLevel::kError     ? "ERROR"
+                          : level == nats::LogLevel::kWarning ? "WARNING"
+                                                              : "INFO";
+      std::fprintf(stderr, "%s: %s\n", label, m.c_str());
       std::fflush(stderr);
     }
   }
@@ -302,6 +305,11 @@ int RunConnector(const ConnectorConfig& config, const std::atomic<bool>& stop) {
   std::unique_ptr<MongoSource> source;
   try {
     source = ConnectMongo(config.source);
+  } catch (const SourceError& e) {
+    log.Error(e.what());
+    return 2;  // a connection string libmongoc refuses is bad input
+  }
+  try {
     const auto problems = source->CheckPrerequisites();
     for (const auto& p : problems) log.Error(p);
     if (!problems.empty()) return 1;
