@@ -33,6 +33,7 @@ struct ConnectorConfig {
   std::string skipped_operations = "t";
   nats::NatsSettings nats;
   nats::StreamSettings stream;
+  std::string metrics_addr;  // --metrics-addr HOST:PORT; "" for none
 };
 
 // The replica server id when databaseServerId is not given: stable for a tracking name

@@ -17,6 +17,15 @@ void LoadCollations(MysqlConnection& connection);
 // gone or its column count differs from the event's.
 void FillFromCatalog(MysqlConnection& connection, TableMapEvent& table);
 
+// A table's columns as a TABLE_MAP with full metadata would describe them, read from
+// information_schema (the snapshot reads rows with it). Throws SourceError when the table is
+// gone or has a type the binlog path cannot decode either.
+TableMapEvent TableFromCatalog(MysqlConnection& connection, const std::string& database,
+                               const std::string& table);
+
+// "db.table" of every base table in databases other than the server's own.
+std::vector<std::pair<std::string, std::string>> ListUserTables(MysqlConnection& connection);
+
 }  // namespace dbct::binlog
 
 #endif  // DBCT_BINLOG_CATALOG_HPP

@@ -100,6 +100,8 @@ int main(int argc, char** argv) {
   std::string manifest;
   app.add_option("-f,--manifest", manifest, "resource file (kind DatabaseChangeTracking, type mysql)")
       ->required();
+  std::string metrics_addr;
+  app.add_option("--metrics-addr", metrics_addr, "serve Prometheus metrics on HOST:PORT (GET /metrics)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -128,6 +130,7 @@ int main(int argc, char** argv) {
   dbct::binlog::ConnectorConfig config;
   const std::string problem = MakeConfig(*resource, &config);
   if (!problem.empty()) return BadInput("resource \"" + resource->name + "\": " + problem);
+  config.metrics_addr = metrics_addr;
 
   struct sigaction sa {};
   sa.sa_handler = OnSignal;

@@ -76,6 +76,8 @@ struct LastPosition {
   std::string position;  // Dbct-Position header
   std::string msg_id;    // Nats-Msg-Id header ("" when absent)
   uint64_t stream_sequence = 0;
+  std::string table;     // Dbct-Table ("" when absent)
+  std::string key;       // Dbct-Key ("" when absent)
 };
 // The last message of the stream that carries Dbct-Position; nullopt when the stream is
 // empty, does not exist, or none of its newest messages has a position.
