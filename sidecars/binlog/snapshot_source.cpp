@@ -96,8 +96,8 @@ SnapshotSource::SnapshotSource(const ConnectorConfig& config, const ServerFacts&
 std::optional<BinlogPosition> SnapshotSource::Run(const std::optional<SnapshotResume>& resume) {
   MysqlConnection c(config_.mysql);
   // TIMESTAMPs as UTC text; long pauses of the reader (JetStream back-pressure) are fine.
-  c.Execute("SET SESSION time_zone = '+00:00', SESSION net_write_timeout = 3600, "
-            "SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+  c.Execute("SET SESSION time_zone = '+00:00', SESSION net_write_timeout = 3600");
+  c.Execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
 
   std::vector<SnapshotTable> tables;
   for (const auto& [db, name] : ListUserTables(c)) {
