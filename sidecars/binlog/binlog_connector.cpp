@@ -46,6 +46,12 @@ struct TransactionState {
   std::string gtid;
   int64_t thread = -1;
   int64_t commit_us = 0;  // MySQL 8 GTID commit timestamp, else 0
+  // provideTransactionMetadata: BEGIN sent (or, on resume, already in the stream), events
+  // made per table ("db.table", count) and in all.
+  bool begin_sent = false;
+  int64_t total_order = 0;
+  std::vector<std::pair<std::string, int64_t>> per_table;
+  int64_t commit_ts_ms = 0;
 };
 
 class Streamer {
@@ -71,6 +77,9 @@ class Streamer {
     StreamOptions options;
     options.replica_server_id = config_.replica_server_id;
     options.mariadb = facts_.mariadb;
+    if (config_.heartbeat_interval.count() > 0) {
+      options.heartbeat = std::min(options.heartbeat, config_.heartbeat_interval);
+    }
     BinlogStream stream(dump, from, options);
     EventDecoder decoder(stream.checksum());
     tx_ = TransactionState{};
@@ -78,6 +87,12 @@ class Streamer {
       std::string_view bytes = stream.Next();
       DecodedEvent ev = decoder.Decode(bytes);
       Handle(ev);
+      if (ev.header.log_pos != 0 && (ev.header.flags & kFlagArtificial) == 0 &&
+          !std::holds_alternative<HeartbeatEvent>(ev.body) &&
+          !std::holds_alternative<RotateEvent>(ev.body)) {
+        next_pos_ = ev.header.log_pos;
+      }
+      MaybeHeartbeat();
       emitter_.CommitOffsets(false);
     }
   }
@@ -93,6 +108,7 @@ class Streamer {
           using T = std::decay_t<decltype(body)>;
           if constexpr (std::is_same_v<T, RotateEvent>) {
             current_file_ = body.next_file;
+            next_pos_ = body.position;
           } else if constexpr (std::is_same_v<T, MariaGtidEvent>) {
             BeginTransaction(pos, body.gtid.ToString(), !body.Standalone());
           } else if constexpr (std::is_same_v<T, MysqlGtidEvent>) {
@@ -101,7 +117,7 @@ class Streamer {
           } else if constexpr (std::is_same_v<T, QueryEvent>) {
             HandleQuery(body, pos);
           } else if constexpr (std::is_same_v<T, XidEvent>) {
-            tx_.open = false;
+            EndTransaction();
           } else if constexpr (std::is_same_v<T, TableMapEvent>) {
             HandleTableMap(std::move(body));
           } else if constexpr (std::is_same_v<T, RowsEvent>) {
@@ -116,6 +132,7 @@ class Streamer {
 
   void BeginTransaction(uint64_t pos, std::string gtid, bool has_commit) {
     tx_ = TransactionState{};
+    tx_id_.clear();
     tx_.open = true;
     tx_.began_with_begin = has_commit;
     tx_.start = pos;
@@ -130,6 +147,8 @@ class Streamer {
         tx_.thread = q.thread_id;
         return;
       case QueryKind::kCommit:
+        EndTransaction();
+        return;
       case QueryKind::kRollback:
         tx_.open = false;
         return;
@@ -202,6 +221,81 @@ class Streamer {
     }
   }
 
+  // provideTransactionMetadata: the id is the GTID, or file:pos of the transaction's start.
+  const std::string& TransactionId() {
+    if (tx_id_.empty()) tx_id_ = tx_.gtid.empty() ? current_file_ + ":" + std::to_string(tx_.start) : tx_.gtid;
+    return tx_id_;
+  }
+
+  int64_t CountForTable(const std::string& table) {
+    for (auto& [name, count] : tx_.per_table) {
+      if (name == table) return ++count;
+    }
+    tx_.per_table.emplace_back(table, 1);
+    return 1;
+  }
+
+  // BEGIN and END take a number in the transaction like change events, so a restart resumes
+  // after them exactly as after a change (Nats-Msg-Id and Dbct-Position as for changes).
+  bool ClaimNumber(BinlogPosition* position) {
+    const uint64_t n = ++tx_.changes;
+    if (resume_.file == current_file_ && resume_.tx_start == tx_.start && n <= resume_.changes) return false;
+    *position = BinlogPosition{current_file_, tx_.start, n};
+    return true;
+  }
+
+  void SendTransactionBegin(const EventHeader& header) {
+    tx_.begin_sent = true;
+    tx_.commit_ts_ms = tx_.commit_us > 0 ? tx_.commit_us / 1000 : int64_t{header.timestamp} * 1000;
+    BinlogPosition position;
+    if (!ClaimNumber(&position)) return;
+    tx_w_.Clear();
+    envelope::WriteTransactionBegin(tx_w_, TransactionId(), tx_.commit_ts_ms);
+    SendPositioned(tx_w_.View(), position);
+  }
+
+  void EndTransaction() {
+    if (tx_.open && tx_.begin_sent) {
+      BinlogPosition position;
+      if (ClaimNumber(&position)) {
+        collections_.clear();
+        for (const auto& [name, count] : tx_.per_table) collections_.push_back({name, count});
+        tx_w_.Clear();
+        envelope::WriteTransactionEnd(tx_w_, TransactionId(), tx_.commit_ts_ms, tx_.total_order,
+                                      collections_.data(), collections_.size());
+        SendPositioned(tx_w_.View(), position);
+      }
+    }
+    tx_.open = false;
+  }
+
+  void SendPositioned(std::string_view payload, const BinlogPosition& position) {
+    position_text_ = position.ToString();
+    msg_id_ = config_.tracking + ":" + position_text_;
+    emitter_.SendControl(transaction_subject_, payload, msg_id_, position_text_);
+    resume_ = position;
+  }
+
+  // heartbeatIntervalMs: between transactions, tells where the binlog has been read up to, so
+  // a restart after a long run of other databases' changes starts there.
+  void MaybeHeartbeat() {
+    if (config_.heartbeat_interval.count() <= 0 || tx_.open || next_pos_ == 0) return;
+    const auto now = Clock::now();
+    if (now - last_heartbeat_ < config_.heartbeat_interval) return;
+    last_heartbeat_ = now;
+    const BinlogPosition position{current_file_, next_pos_, 0};
+    position_text_ = position.ToString();
+    const int64_t now_ms = envelope::EventTime::Now().ts_ms;
+    tx_w_.Clear();
+    tx_w_.BeginObject();
+    tx_w_.KeyLiteral("ts_ms");
+    tx_w_.Int(now_ms);
+    tx_w_.EndObject();
+    msg_id_ = config_.tracking + ":heartbeat:" + std::to_string(now_ms) + ":" + position_text_;
+    emitter_.SendControl(heartbeat_subject_, tx_w_.View(), msg_id_, position_text_);
+    resume_ = position;
+  }
+
   static bool KeyChanged(const TableMapEvent& t, const Row& before, const Row& after) {
     for (uint32_t i : t.primary_key) {
       if (before[i].is_null != after[i].is_null || before[i].View() != after[i].View()) return true;
@@ -211,8 +305,18 @@ class Streamer {
 
   void Emit(const TableState& table, const EventHeader& header, int32_t row_index, envelope::Op op,
             const Row* before, const Row* after) {
+    if (Skipped(static_cast<char>(op))) {
+      ++tx_.changes;  // numbered all the same, so positions do not depend on the setting
+      return;
+    }
+    if (config_.provide_transaction_metadata && !tx_.begin_sent) SendTransactionBegin(header);
     const uint64_t n = ++tx_.changes;
-    if (Skipped(static_cast<char>(op))) return;
+    envelope::TransactionBlock block;
+    if (config_.provide_transaction_metadata) {
+      block.id = TransactionId();
+      block.total_order = ++tx_.total_order;
+      block.data_collection_order = CountForTable(table.full_name);
+    }
     // Resume: this transaction's first `changes` events are already in the stream.
     if (resume_.file == current_file_ && resume_.tx_start == tx_.start && n <= resume_.changes) return;
     BinlogPosition position{current_file_, tx_.start, n};
@@ -250,7 +354,8 @@ class Streamer {
     fields.row = row_index;
     fields.thread = tx_.thread;
     envelope::WriteSource(w_, common, fields);
-    envelope::EndChange(w_, op, envelope::EventTime::Now(), nullptr);
+    envelope::EndChange(w_, op, envelope::EventTime::Now(),
+                        config_.provide_transaction_metadata ? &block : nullptr);
 
     key_.Clear();
     key_.BeginObject();
@@ -284,6 +389,14 @@ class Streamer {
   envelope::JsonWriter w_{4096};
   envelope::JsonWriter key_{256};
   std::string position_text_;
+  std::string msg_id_;
+  std::string tx_id_;
+  envelope::JsonWriter tx_w_{512};
+  std::vector<envelope::CollectionCount> collections_;
+  const std::string transaction_subject_ = nats::TransactionSubject(config_.tracking);
+  const std::string heartbeat_subject_ = nats::HeartbeatSubject(config_.tracking);
+  uint64_t next_pos_ = 0;
+  Clock::time_point last_heartbeat_ = Clock::now();
 };
 
 // Where the server's binlog is now (SHOW MASTER STATUS).

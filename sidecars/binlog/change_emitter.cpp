@@ -63,13 +63,19 @@ void ChangeEmitter::Send(std::string_view payload, std::string_view position, ch
 }
 
 void ChangeEmitter::SendControl(std::string_view subject, std::string_view payload,
-                                std::string_view msg_id) {
+                                std::string_view msg_id, std::string_view position) {
   nats::OutgoingMessage message;
   message.sequence = ++sequence_;
   message.subject = subject;
   message.payload = payload;
   message.msg_id = msg_id;
+  message.position = position;
   publisher_.Publish(message);
+  if (position.empty()) return;
+  in_flight_positions_.emplace_back(sequence_, std::string(position));
+  last_.position.assign(position);
+  last_.table.clear();
+  last_.key.clear();
 }
 
 void ChangeEmitter::CommitOffsets(bool force) {

@@ -47,8 +47,10 @@ class ChangeEmitter {
   // Publishes one change event. `source_ts_ms` (the change's commit time) feeds lag_ms.
   void Send(std::string_view payload, std::string_view position, char op, std::string_view table,
             std::string_view key, int64_t source_ts_ms);
-  // Publishes a transaction boundary or heartbeat on `subject`: no position, not counted.
-  void SendControl(std::string_view subject, std::string_view payload, std::string_view msg_id);
+  // Publishes a transaction boundary or heartbeat on `subject` (not counted as a change).
+  // A non-empty `position` is its Dbct-Position, a restart resumes after it.
+  void SendControl(std::string_view subject, std::string_view payload, std::string_view msg_id,
+                   std::string_view position);
 
   // Polls for acknowledgements; at most once a second (or when forced) stores the newest
   // acknowledged position in the offsets bucket.
