@@ -15,6 +15,7 @@
 #include "dbct/nats/publisher.hpp"
 #include "event_decoder.hpp"
 #include "prerequisites.hpp"
+#include "schema_history.hpp"
 #include "snapshot_source.hpp"
 #include "value_writer.hpp"
 
@@ -72,6 +73,16 @@ class Streamer {
     current_file_ = start.file;
     MysqlConnection catalog(config_.mysql);
     catalog_ = &catalog;
+    history_.SetCatalog(catalog);
+    if (!history_loaded_ && facts_.binlog_row_metadata != "FULL") {
+      // Column names come from the schema history: start it where streaming starts.
+      for (const auto& [db, name] : ListUserTables(catalog)) {
+        if (config_.databases.Matches(db) && config_.tables.Matches(db + "." + name)) {
+          history_.Load(db, name);
+        }
+      }
+    }
+    history_loaded_ = true;
     MysqlConnection dump(config_.mysql);
     StreamStart from{start.file, start.tx_start, ""};
     StreamOptions options;
@@ -155,8 +166,9 @@ class Streamer {
       case QueryKind::kXa:
         throw UnsupportedError("XA transactions in the binlog are not supported");
       case QueryKind::kOther:
-        // DDL: table maps of later events describe the new columns; catalog data goes stale.
+        // DDL: table maps of later events describe the new columns; the history follows it.
         tables_.clear();
+        if (facts_.binlog_row_metadata != "FULL") history_.Apply(q.database, q.statement);
         if (!tx_.began_with_begin) tx_.open = false;
         return;
     }
@@ -174,7 +186,7 @@ class Streamer {
         // Keep what the catalog told us for this table id; the binlog repeats it per transaction.
         map = std::move(state.map);
       } else {
-        FillFromCatalog(*catalog_, map);
+        history_.Fill(map);
       }
     }
     state.map = std::move(map);
@@ -396,6 +408,8 @@ class Streamer {
   const std::string transaction_subject_ = nats::TransactionSubject(config_.tracking);
   const std::string heartbeat_subject_ = nats::HeartbeatSubject(config_.tracking);
   uint64_t next_pos_ = 0;
+  SchemaHistory history_;
+  bool history_loaded_ = false;
   Clock::time_point last_heartbeat_ = Clock::now();
 };
 
