@@ -244,7 +244,17 @@ void SchemaHistory::Load(const std::string& db, const std::string& table) {
       "SELECT TABLE_COLLATION FROM information_schema.TABLES WHERE TABLE_SCHEMA = " +
       catalog_->Quote(db) + " AND TABLE_NAME = " + catalog_->Quote(table));
   if (collation) def.default_collation = CollationId(*collation);
+  Define(db, table, std::move(def));
+}
+
+void SchemaHistory::Define(const std::string& db, const std::string& table, TableDef def) {
   tables_[db + "." + table] = std::move(def);
+}
+
+void SchemaHistory::AddCollation(const std::string& name, const std::string& charset, int64_t id,
+                                 bool is_default) {
+  collation_ids_[Lower(name)] = id;
+  if (is_default) charset_defaults_[Lower(charset)] = id;
 }
 
 const TableDef* SchemaHistory::Find(const std::string& db, const std::string& table) const {

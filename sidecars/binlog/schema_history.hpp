@@ -45,6 +45,10 @@ class SchemaHistory {
 
   // Reads the current definition of `db.table` from the catalog.
   void Load(const std::string& db, const std::string& table);
+  // Sets the definition of `db.table` (Load uses it; tests seed the history with it).
+  void Define(const std::string& db, const std::string& table, TableDef def);
+  // Maps collation and charset names to ids without a catalog (tests).
+  void AddCollation(const std::string& name, const std::string& charset, int64_t id, bool is_default);
   // Fills what `map` lacks. Throws SourceError when the column counts differ.
   void Fill(TableMapEvent& map);
   // Follows one QUERY event's statement, run with default database `default_db`.
