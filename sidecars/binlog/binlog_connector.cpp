@@ -9,8 +9,8 @@
 
 #include "binlog_position.hpp"
 #include "binlog_stream.hpp"
-#include "change_emitter.hpp"
 #include "catalog.hpp"
+#include "change_emitter.hpp"
 #include "dbct/envelope/envelope_writer.hpp"
 #include "dbct/nats/publisher.hpp"
 #include "event_decoder.hpp"
@@ -179,9 +179,11 @@ class Streamer {
     const bool same = state.map.database == map.database && state.map.table == map.table &&
                       state.map.columns.size() == map.columns.size() && state.included;
     state.full_name = map.database + "." + map.table;
-    state.included = config_.databases.Matches(map.database) && config_.tables.Matches(state.full_name);
-    if (state.included && !(map.has_names && map.has_signedness && map.has_charsets &&
-                            (map.has_enum_set_values || !map.HasEnumOrSet()) && map.has_primary_key)) {
+    state.included =
+        config_.databases.Matches(map.database) && config_.tables.Matches(state.full_name);
+    if (state.included &&
+        !(map.has_names && map.has_signedness && map.has_charsets &&
+          (map.has_enum_set_values || !map.HasEnumOrSet()) && map.has_primary_key)) {
       if (same) {
         // Keep what the catalog told us for this table id; the binlog repeats it per transaction.
         map = std::move(state.map);
@@ -193,7 +195,8 @@ class Streamer {
     state.columns.assign(state.map.columns.size(), true);
     if (!config_.columns.MatchesEverything()) {
       for (size_t i = 0; i < state.map.columns.size(); ++i) {
-        state.columns[i] = config_.columns.Matches(state.full_name + "." + state.map.columns[i].name);
+        state.columns[i] =
+            config_.columns.Matches(state.full_name + "." + state.map.columns[i].name);
       }
     }
   }
@@ -235,7 +238,8 @@ class Streamer {
 
   // provideTransactionMetadata: the id is the GTID, or file:pos of the transaction's start.
   const std::string& TransactionId() {
-    if (tx_id_.empty()) tx_id_ = tx_.gtid.empty() ? current_file_ + ":" + std::to_string(tx_.start) : tx_.gtid;
+    if (tx_id_.empty())
+      tx_id_ = tx_.gtid.empty() ? current_file_ + ":" + std::to_string(tx_.start) : tx_.gtid;
     return tx_id_;
   }
 
@@ -251,7 +255,8 @@ class Streamer {
   // after them exactly as after a change (Nats-Msg-Id and Dbct-Position as for changes).
   bool ClaimNumber(BinlogPosition* position) {
     const uint64_t n = ++tx_.changes;
-    if (resume_.file == current_file_ && resume_.tx_start == tx_.start && n <= resume_.changes) return false;
+    if (resume_.file == current_file_ && resume_.tx_start == tx_.start && n <= resume_.changes)
+      return false;
     *position = BinlogPosition{current_file_, tx_.start, n};
     return true;
   }
@@ -330,7 +335,8 @@ class Streamer {
       block.data_collection_order = CountForTable(table.full_name);
     }
     // Resume: this transaction's first `changes` events are already in the stream.
-    if (resume_.file == current_file_ && resume_.tx_start == tx_.start && n <= resume_.changes) return;
+    if (resume_.file == current_file_ && resume_.tx_start == tx_.start && n <= resume_.changes)
+      return;
     BinlogPosition position{current_file_, tx_.start, n};
     position_text_ = position.ToString();
 
@@ -352,8 +358,9 @@ class Streamer {
     common.version = DBCT_VERSION;
     common.connector = connector_name_;
     common.name = config_.server_name;
-    common.ts = tx_.commit_us > 0 ? envelope::EventTime::FromMicros(tx_.commit_us)
-                                  : envelope::EventTime::FromMillis(int64_t{header.timestamp} * 1000);
+    common.ts = tx_.commit_us > 0
+                    ? envelope::EventTime::FromMicros(tx_.commit_us)
+                    : envelope::EventTime::FromMillis(int64_t{header.timestamp} * 1000);
     common.snapshot = "false";
     common.db = table.map.database;
     const uint64_t event_pos = header.StartPosition();
@@ -379,7 +386,8 @@ class Streamer {
     key_.EndObject();
 
     emitter_.Send(w_.View(), position_text_, static_cast<char>(op), table.full_name,
-                  table.map.primary_key.empty() ? std::string_view() : key_.View(), common.ts.ts_ms);
+                  table.map.primary_key.empty() ? std::string_view() : key_.View(),
+                  common.ts.ts_ms);
     resume_ = position;
   }
 
@@ -539,7 +547,8 @@ int RunConnector(const ConnectorConfig& config, const std::atomic<bool>& stop) {
           return fail(e.what());
         }
         telemetry.SetState(nats::TrackingState::kRetrying, e.what());
-        telemetry.Warn(std::string(e.what()) + "; retrying in " + std::to_string(backoff.count()) + " ms");
+        telemetry.Warn(std::string(e.what()) + "; retrying in " + std::to_string(backoff.count()) +
+                       " ms");
         if (snapshot_needed) {
           // Continue after the last row handed to the publisher.
           const LastEvent& last = emitter.Last();
@@ -549,7 +558,8 @@ int RunConnector(const ConnectorConfig& config, const std::atomic<bool>& stop) {
         } else if (streaming) {
           stream_from = streamer.ResumePosition();
         }
-        for (auto waited = milliseconds(0); waited < backoff && !stop.load(); waited += milliseconds(100)) {
+        for (auto waited = milliseconds(0); waited < backoff && !stop.load();
+             waited += milliseconds(100)) {
           publisher.Poll(milliseconds(100));
         }
         backoff = std::min(backoff * 2, milliseconds(30000));
@@ -557,7 +567,7 @@ int RunConnector(const ConnectorConfig& config, const std::atomic<bool>& stop) {
     }
     emitter.Finish(milliseconds(30000));
     telemetry.Info("stopped after " + (emitter.Last().position.empty() ? std::string("nothing")
-                                                                         : emitter.Last().position));
+                                                                       : emitter.Last().position));
     telemetry.SetState(nats::TrackingState::kStopped);
     telemetry.Close(milliseconds(5000));
     return 0;

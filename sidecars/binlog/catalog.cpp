@@ -50,18 +50,22 @@ void FillFromCatalog(MysqlConnection& c, TableMapEvent& t) {
       "SELECT c.COLUMN_NAME, c.COLUMN_TYPE, c.COLUMN_KEY, co.ID "
       "FROM information_schema.COLUMNS c LEFT JOIN information_schema.COLLATIONS co "
       "ON co.COLLATION_NAME = c.COLLATION_NAME "
-      "WHERE c.TABLE_SCHEMA = " + c.Quote(t.database) + " AND c.TABLE_NAME = " + c.Quote(t.table) +
+      "WHERE c.TABLE_SCHEMA = " +
+      c.Quote(t.database) + " AND c.TABLE_NAME = " + c.Quote(t.table) +
       " ORDER BY c.ORDINAL_POSITION");
   const std::string name = "\"" + t.database + "." + t.table + "\"";
   if (rows.empty()) {
-    throw SourceError("table " + name + " is in the binlog but no longer in the catalog, and "
-                      "binlog_row_metadata is not FULL: its column names are unknown", false);
+    throw SourceError("table " + name +
+                          " is in the binlog but no longer in the catalog, and "
+                          "binlog_row_metadata is not FULL: its column names are unknown",
+                      false);
   }
   if (rows.size() != t.columns.size()) {
     throw SourceError("table " + name + " has " + std::to_string(rows.size()) +
-                      " columns in the catalog but " + std::to_string(t.columns.size()) +
-                      " in the binlog (changed since the event was written); set "
-                      "binlog_row_metadata=FULL so events carry their own column names", false);
+                          " columns in the catalog but " + std::to_string(t.columns.size()) +
+                          " in the binlog (changed since the event was written); set "
+                          "binlog_row_metadata=FULL so events carry their own column names",
+                      false);
   }
   const bool fill_pk = !t.has_primary_key;
   for (size_t i = 0; i < rows.size(); ++i) {
@@ -90,25 +94,44 @@ struct TypeRule {
 };
 
 constexpr TypeRule kTypeRules[] = {
-    {"tinyint", ColumnType::kTiny},         {"smallint", ColumnType::kShort},
-    {"mediumint", ColumnType::kInt24},      {"int", ColumnType::kLong},
-    {"bigint", ColumnType::kLongLong},      {"float", ColumnType::kFloat},
-    {"double", ColumnType::kDouble},        {"decimal", ColumnType::kNewDecimal},
-    {"bit", ColumnType::kBit},              {"date", ColumnType::kDate},
-    {"time", ColumnType::kTime2},           {"datetime", ColumnType::kDatetime2},
-    {"timestamp", ColumnType::kTimestamp2}, {"year", ColumnType::kYear},
-    {"char", ColumnType::kString},          {"binary", ColumnType::kString},
-    {"varchar", ColumnType::kVarchar},      {"varbinary", ColumnType::kVarchar},
-    {"tinytext", ColumnType::kBlob},        {"text", ColumnType::kBlob},
-    {"mediumtext", ColumnType::kBlob},      {"longtext", ColumnType::kBlob},
-    {"tinyblob", ColumnType::kBlob},        {"blob", ColumnType::kBlob},
-    {"mediumblob", ColumnType::kBlob},      {"longblob", ColumnType::kBlob},
-    {"enum", ColumnType::kString},          {"set", ColumnType::kString},
-    {"json", ColumnType::kJson},            {"geometry", ColumnType::kGeometry},
-    {"point", ColumnType::kGeometry},       {"linestring", ColumnType::kGeometry},
-    {"polygon", ColumnType::kGeometry},     {"multipoint", ColumnType::kGeometry},
-    {"multilinestring", ColumnType::kGeometry}, {"multipolygon", ColumnType::kGeometry},
-    {"geometrycollection", ColumnType::kGeometry}, {"geomcollection", ColumnType::kGeometry},
+    {"tinyint", ColumnType::kTiny},
+    {"smallint", ColumnType::kShort},
+    {"mediumint", ColumnType::kInt24},
+    {"int", ColumnType::kLong},
+    {"bigint", ColumnType::kLongLong},
+    {"float", ColumnType::kFloat},
+    {"double", ColumnType::kDouble},
+    {"decimal", ColumnType::kNewDecimal},
+    {"bit", ColumnType::kBit},
+    {"date", ColumnType::kDate},
+    {"time", ColumnType::kTime2},
+    {"datetime", ColumnType::kDatetime2},
+    {"timestamp", ColumnType::kTimestamp2},
+    {"year", ColumnType::kYear},
+    {"char", ColumnType::kString},
+    {"binary", ColumnType::kString},
+    {"varchar", ColumnType::kVarchar},
+    {"varbinary", ColumnType::kVarchar},
+    {"tinytext", ColumnType::kBlob},
+    {"text", ColumnType::kBlob},
+    {"mediumtext", ColumnType::kBlob},
+    {"longtext", ColumnType::kBlob},
+    {"tinyblob", ColumnType::kBlob},
+    {"blob", ColumnType::kBlob},
+    {"mediumblob", ColumnType::kBlob},
+    {"longblob", ColumnType::kBlob},
+    {"enum", ColumnType::kString},
+    {"set", ColumnType::kString},
+    {"json", ColumnType::kJson},
+    {"geometry", ColumnType::kGeometry},
+    {"point", ColumnType::kGeometry},
+    {"linestring", ColumnType::kGeometry},
+    {"polygon", ColumnType::kGeometry},
+    {"multipoint", ColumnType::kGeometry},
+    {"multilinestring", ColumnType::kGeometry},
+    {"multipolygon", ColumnType::kGeometry},
+    {"geometrycollection", ColumnType::kGeometry},
+    {"geomcollection", ColumnType::kGeometry},
 };
 
 int64_t ToInt(const std::optional<std::string>& v) { return v ? std::stoll(*v) : 0; }
@@ -122,8 +145,8 @@ TableMapEvent TableFromCatalog(MysqlConnection& c, const std::string& database,
       "c.CHARACTER_OCTET_LENGTH, c.NUMERIC_PRECISION, c.NUMERIC_SCALE, c.DATETIME_PRECISION "
       "FROM information_schema.COLUMNS c LEFT JOIN information_schema.COLLATIONS co "
       "ON co.COLLATION_NAME = c.COLLATION_NAME "
-      "WHERE c.TABLE_SCHEMA = " + c.Quote(database) + " AND c.TABLE_NAME = " + c.Quote(table) +
-      " ORDER BY c.ORDINAL_POSITION");
+      "WHERE c.TABLE_SCHEMA = " +
+      c.Quote(database) + " AND c.TABLE_NAME = " + c.Quote(table) + " ORDER BY c.ORDINAL_POSITION");
   if (rows.empty()) {
     throw SourceError("table \"" + database + "." + table + "\" is not in the catalog", false);
   }
@@ -146,7 +169,8 @@ TableMapEvent TableFromCatalog(MysqlConnection& c, const std::string& database,
     }
     if (!known) {
       throw SourceError("column \"" + col.name + "\" of table \"" + database + "." + table +
-                        "\" has type " + data_type + ", which is not supported", false);
+                            "\" has type " + data_type + ", which is not supported",
+                        false);
     }
     col.real_type = col.type;
     if (data_type == "enum") col.real_type = ColumnType::kEnum;
@@ -186,15 +210,16 @@ TableMapEvent TableFromCatalog(MysqlConnection& c, const std::string& database,
     t.columns.push_back(std::move(col));
   }
   // Key order, not column order, as the table's PRIMARY index defines it.
-  const auto key_rows = c.Query(
-      "SELECT COLUMN_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = " +
-      c.Quote(database) + " AND TABLE_NAME = " + c.Quote(table) +
-      " AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX");
+  const auto key_rows =
+      c.Query("SELECT COLUMN_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = " +
+              c.Quote(database) + " AND TABLE_NAME = " + c.Quote(table) +
+              " AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX");
   if (key_rows.size() == t.primary_key.size()) {
     t.primary_key.clear();
     for (const auto& k : key_rows) {
       for (size_t i = 0; i < t.columns.size(); ++i) {
-        if (t.columns[i].name == k[0].value_or("")) t.primary_key.push_back(static_cast<uint32_t>(i));
+        if (t.columns[i].name == k[0].value_or(""))
+          t.primary_key.push_back(static_cast<uint32_t>(i));
       }
     }
   }
@@ -205,11 +230,10 @@ TableMapEvent TableFromCatalog(MysqlConnection& c, const std::string& database,
 
 std::vector<std::pair<std::string, std::string>> ListUserTables(MysqlConnection& c) {
   std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& r : c.Query(
-           "SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES "
-           "WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA NOT IN "
-           "('mysql', 'information_schema', 'performance_schema', 'sys') "
-           "ORDER BY TABLE_SCHEMA, TABLE_NAME")) {
+  for (const auto& r : c.Query("SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES "
+                               "WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA NOT IN "
+                               "('mysql', 'information_schema', 'performance_schema', 'sys') "
+                               "ORDER BY TABLE_SCHEMA, TABLE_NAME")) {
     out.emplace_back(r[0].value_or(""), r[1].value_or(""));
   }
   return out;

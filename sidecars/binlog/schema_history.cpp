@@ -33,7 +33,8 @@ std::vector<Token> Tokenize(std::string_view sql) {
     const char c = sql[i];
     if (std::isspace(static_cast<unsigned char>(c))) {
       ++i;
-    } else if (c == '#' || (c == '-' && i + 2 < n && sql[i + 1] == '-' && std::isspace(static_cast<unsigned char>(sql[i + 2])))) {
+    } else if (c == '#' || (c == '-' && i + 2 < n && sql[i + 1] == '-' &&
+                            std::isspace(static_cast<unsigned char>(sql[i + 2])))) {
       while (i < n && sql[i] != '\n') ++i;
     } else if (c == '/' && i + 1 < n && sql[i + 1] == '*') {
       if (i + 2 < n && sql[i + 2] == '!') {
@@ -183,14 +184,44 @@ class Parser {
 
 bool SameName(const std::string& a, const std::string& b) { return Lower(a) == Lower(b); }
 
-const char* const kBinaryTypes[] = {"binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob"};
-const char* const kTextTypes[] = {"char", "varchar", "tinytext", "text", "mediumtext", "longtext",
-                                  "enum", "set", "json", "character", "long"};
-const char* const kOtherTypes[] = {
-    "tinyint", "smallint", "mediumint", "int", "integer", "bigint", "float", "double", "real",
-    "decimal", "numeric", "dec", "fixed", "bit", "bool", "boolean", "date", "time", "datetime",
-    "timestamp", "year", "geometry", "point", "linestring", "polygon", "multipoint",
-    "multilinestring", "multipolygon", "geometrycollection", "inet4", "inet6", "uuid", "serial"};
+const char* const kBinaryTypes[] = {"binary", "varbinary",  "tinyblob",
+                                    "blob",   "mediumblob", "longblob"};
+const char* const kTextTypes[] = {"char",       "varchar",   "tinytext", "text",
+                                  "mediumtext", "longtext",  "enum",     "set",
+                                  "json",       "character", "long"};
+const char* const kOtherTypes[] = {"tinyint",
+                                   "smallint",
+                                   "mediumint",
+                                   "int",
+                                   "integer",
+                                   "bigint",
+                                   "float",
+                                   "double",
+                                   "real",
+                                   "decimal",
+                                   "numeric",
+                                   "dec",
+                                   "fixed",
+                                   "bit",
+                                   "bool",
+                                   "boolean",
+                                   "date",
+                                   "time",
+                                   "datetime",
+                                   "timestamp",
+                                   "year",
+                                   "geometry",
+                                   "point",
+                                   "linestring",
+                                   "polygon",
+                                   "multipoint",
+                                   "multilinestring",
+                                   "multipolygon",
+                                   "geometrycollection",
+                                   "inet4",
+                                   "inet6",
+                                   "uuid",
+                                   "serial"};
 
 bool In(const std::string& word, const char* const* list, size_t n) {
   return std::find_if(list, list + n, [&](const char* w) { return word == w; }) != list + n;
@@ -204,8 +235,8 @@ void SchemaHistory::SetCatalog(MysqlConnection& catalog) {
   const bool first = catalog_ == nullptr;
   catalog_ = &catalog;
   if (!first) return;
-  for (const auto& r : catalog_->Query(
-           "SELECT ID, COLLATION_NAME, CHARACTER_SET_NAME, IS_DEFAULT FROM information_schema.COLLATIONS")) {
+  for (const auto& r : catalog_->Query("SELECT ID, COLLATION_NAME, CHARACTER_SET_NAME, IS_DEFAULT "
+                                       "FROM information_schema.COLLATIONS")) {
     if (r.size() < 4 || !r[0] || !r[1] || !r[2]) continue;
     const int64_t id = std::stoll(*r[0]);
     collation_ids_[Lower(*r[1])] = id;
@@ -216,7 +247,8 @@ void SchemaHistory::SetCatalog(MysqlConnection& catalog) {
 int64_t SchemaHistory::CollationId(const std::string& name) const {
   std::string n = Lower(name);
   auto it = collation_ids_.find(n);
-  if (it == collation_ids_.end() && n.rfind("utf8_", 0) == 0) it = collation_ids_.find("utf8mb3" + n.substr(4));
+  if (it == collation_ids_.end() && n.rfind("utf8_", 0) == 0)
+    it = collation_ids_.find("utf8mb3" + n.substr(4));
   return it == collation_ids_.end() ? -1 : it->second;
 }
 
@@ -268,11 +300,12 @@ void SchemaHistory::Fill(TableMapEvent& t) {
   const TableDef& def = tables_[key];
   const std::string name = "\"" + key + "\"";
   if (def.columns.size() != t.columns.size()) {
-    throw SourceError("table " + name + " has " + std::to_string(def.columns.size()) +
-                      " columns in the schema history but " + std::to_string(t.columns.size()) +
-                      " in the binlog (changed by a statement that was not understood, or before "
-                      "a restart); set binlog_row_metadata=FULL so events carry their own column names",
-                      false);
+    throw SourceError(
+        "table " + name + " has " + std::to_string(def.columns.size()) +
+            " columns in the schema history but " + std::to_string(t.columns.size()) +
+            " in the binlog (changed by a statement that was not understood, or before "
+            "a restart); set binlog_row_metadata=FULL so events carry their own column names",
+        false);
   }
   for (size_t i = 0; i < def.columns.size(); ++i) {
     ColumnInfo& col = t.columns[i];
@@ -352,7 +385,7 @@ void SchemaHistory::Apply(std::string_view default_db, std::string_view statemen
   std::string key = db + "." + table;
   auto found = tables_.find(key);
   if (found == tables_.end()) return;  // not known yet: the catalog will tell when needed
-  TableDef def = found->second;         // changed on a copy; a statement not understood forgets it
+  TableDef def = found->second;        // changed on a copy; a statement not understood forgets it
 
   auto forget = [&] { tables_.erase(key); };
   auto find_column = [&](const std::string& name) -> int {
@@ -489,7 +522,8 @@ void SchemaHistory::Apply(std::string_view default_db, std::string_view statemen
       const int index = find_column(name);
       if (index >= 0) def.columns.erase(def.columns.begin() + index);
       auto& pk = def.primary_key;
-      pk.erase(std::remove_if(pk.begin(), pk.end(), [&](const std::string& k) { return SameName(k, name); }),
+      pk.erase(std::remove_if(pk.begin(), pk.end(),
+                              [&](const std::string& k) { return SameName(k, name); }),
                pk.end());
       p.SkipToComma();
     } else if (p.Is("modify") || p.Is("change")) {

@@ -48,7 +48,8 @@ class SchemaHistory {
   // Sets the definition of `db.table` (Load uses it; tests seed the history with it).
   void Define(const std::string& db, const std::string& table, TableDef def);
   // Maps collation and charset names to ids without a catalog (tests).
-  void AddCollation(const std::string& name, const std::string& charset, int64_t id, bool is_default);
+  void AddCollation(const std::string& name, const std::string& charset, int64_t id,
+                    bool is_default);
   // Fills what `map` lacks. Throws SourceError when the column counts differ.
   void Fill(TableMapEvent& map);
   // Follows one QUERY event's statement, run with default database `default_db`.
@@ -62,9 +63,9 @@ class SchemaHistory {
   int64_t DefaultCollationOf(const std::string& charset) const;
 
   MysqlConnection* catalog_ = nullptr;
-  std::map<std::string, TableDef> tables_;  // "db.table"
-  std::unordered_map<std::string, int64_t> collation_ids_;      // lower-case name -> id
-  std::unordered_map<std::string, int64_t> charset_defaults_;   // charset -> default id
+  std::map<std::string, TableDef> tables_;                     // "db.table"
+  std::unordered_map<std::string, int64_t> collation_ids_;     // lower-case name -> id
+  std::unordered_map<std::string, int64_t> charset_defaults_;  // charset -> default id
 };
 
 }  // namespace dbct::binlog

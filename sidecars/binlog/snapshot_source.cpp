@@ -158,8 +158,9 @@ std::optional<BinlogPosition> SnapshotSource::Run(const std::optional<SnapshotRe
     } else {
       continue_after = KeyCondition(c, tables[first_index], resume->key);
       if (continue_after.empty() && resume->position.row > 0) {
-        telemetry_.Warn("snapshot of table \"" + resume->table +
-                        "\" reads it again from its first row: its primary key cannot be continued");
+        telemetry_.Warn(
+            "snapshot of table \"" + resume->table +
+            "\" reads it again from its first row: its primary key cannot be continued");
       }
     }
     telemetry_.Info("continuing the snapshot at table " + std::to_string(first_index + 1) + " of " +
@@ -206,7 +207,8 @@ std::optional<BinlogPosition> SnapshotSource::Run(const std::optional<SnapshotRe
         sql += QuoteName(t.map.columns[t.map.primary_key[k]].name);
       }
     }
-    if (mysql_real_query(c.get(), sql.data(), sql.size()) != 0) c.Fail("snapshot query failed (" + sql + ")");
+    if (mysql_real_query(c.get(), sql.data(), sql.size()) != 0)
+      c.Fail("snapshot query failed (" + sql + ")");
     MYSQL_RES* res = mysql_use_result(c.get());
     if (res == nullptr) c.Fail("snapshot query failed (" + sql + ")");
     std::unique_ptr<MYSQL_RES, void (*)(MYSQL_RES*)> result(res, mysql_free_result);

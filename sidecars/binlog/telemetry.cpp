@@ -20,10 +20,14 @@ constexpr std::chrono::milliseconds kReportEvery{2000};
 
 const char* PlainLevel(nats::LogLevel level) {
   switch (level) {
-    case nats::LogLevel::kDebug: return "DEBUG";
-    case nats::LogLevel::kInfo: return "INFO";
-    case nats::LogLevel::kWarning: return "WARNING";
-    case nats::LogLevel::kError: return "ERROR";
+    case nats::LogLevel::kDebug:
+      return "DEBUG";
+    case nats::LogLevel::kInfo:
+      return "INFO";
+    case nats::LogLevel::kWarning:
+      return "WARNING";
+    case nats::LogLevel::kError:
+      return "ERROR";
   }
   return "INFO";
 }
@@ -98,7 +102,8 @@ void Telemetry::CountEvent(int64_t source_ts_ms) {
   events_total_.fetch_add(1, std::memory_order_relaxed);
   const int64_t now = nats::NowMs();
   last_event_at_ms_.store(now, std::memory_order_relaxed);
-  if (source_ts_ms > 0) lag_ms_.store(std::max<int64_t>(0, now - source_ts_ms), std::memory_order_relaxed);
+  if (source_ts_ms > 0)
+    lag_ms_.store(std::max<int64_t>(0, now - source_ts_ms), std::memory_order_relaxed);
 }
 
 void Telemetry::CaughtUp() { lag_ms_.store(0, std::memory_order_relaxed); }
@@ -161,14 +166,15 @@ std::string Telemetry::PrometheusText() const {
   };
   metric("dbct_events_total", "counter", "Change events handed to JetStream.", "",
          static_cast<double>(s.events_total));
-  metric("dbct_events_per_second", "gauge", "Change events per second, over the last report period.",
-         "", s.events_per_sec);
+  metric("dbct_events_per_second", "gauge",
+         "Change events per second, over the last report period.", "", s.events_per_sec);
   metric("dbct_lag_milliseconds", "gauge",
          "Time between a change's commit and its publication (-1: unknown).", "",
          static_cast<double>(s.lag_ms));
   metric("dbct_in_flight_events", "gauge", "Events published and not yet acknowledged.", "",
          static_cast<double>(in_flight_.load()));
-  out += "# HELP dbct_state The tracking's state (1 for the current one).\n# TYPE dbct_state gauge\n";
+  out +=
+      "# HELP dbct_state The tracking's state (1 for the current one).\n# TYPE dbct_state gauge\n";
   for (auto st : {nats::TrackingState::kStarting, nats::TrackingState::kSnapshotting,
                   nats::TrackingState::kStreaming, nats::TrackingState::kRetrying,
                   nats::TrackingState::kStopped, nats::TrackingState::kFailed}) {
@@ -189,7 +195,8 @@ void Telemetry::ServeMetrics(const std::string& address) {
   }
   std::string host = address.substr(0, colon);
   const std::string port = address.substr(colon + 1);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;

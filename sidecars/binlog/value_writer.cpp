@@ -5,10 +5,10 @@
 #include <cstring>
 
 #include "charset.hpp"
-#include "decimal_codec.hpp"
 #include "dbct/values/binary.hpp"
 #include "dbct/values/numeric.hpp"
 #include "dbct/values/temporal.hpp"
+#include "decimal_codec.hpp"
 #include "mysql_json.hpp"
 #include "temporal_codec.hpp"
 
@@ -35,9 +35,10 @@ void WriteText(JsonWriter& w, const ColumnInfo& c, std::string_view bytes, Chars
     return;
   }
   if (charset == Charset::kOther || charset == Charset::kUnknown) {
-    throw UnsupportedError("column \"" + c.name + "\" uses character set " +
-                           CollationMap::Global().NameOf(static_cast<uint32_t>(c.collation)) +
-                           ", which cannot be decoded; use utf8mb4, latin1, ascii, ucs2, utf16 or utf32");
+    throw UnsupportedError(
+        "column \"" + c.name + "\" uses character set " +
+        CollationMap::Global().NameOf(static_cast<uint32_t>(c.collation)) +
+        ", which cannot be decoded; use utf8mb4, latin1, ascii, ucs2, utf16 or utf32");
   }
   thread_local std::string buffer;
   buffer.clear();

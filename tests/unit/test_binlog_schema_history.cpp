@@ -14,7 +14,8 @@ class SchemaHistoryTest : public ::testing::Test {
     h.AddCollation("utf8mb4_bin", "utf8mb4", 46, false);
     h.AddCollation("utf8mb3_general_ci", "utf8mb3", 33, true);
     TableDef def;
-    def.columns = {{"id", false, -1, {}, false}, {"a", false, 8, {}, false}, {"b", true, -1, {}, false}};
+    def.columns = {
+        {"id", false, -1, {}, false}, {"a", false, 8, {}, false}, {"b", true, -1, {}, false}};
     def.primary_key = {"id"};
     def.default_collation = 45;
     h.Define("inv", "p", def);
@@ -35,8 +36,9 @@ TEST_F(SchemaHistoryTest, AddDropModifyChangeRename) {
   h.Apply("inv", "ALTER TABLE p ADD COLUMN c VARCHAR(5) AFTER id");
   EXPECT_EQ(Names(), (std::vector<std::string>{"id", "c", "a", "b"}));
   EXPECT_EQ(h.Find("inv", "p")->columns[1].collation, 45);  // the table's default
-  h.Apply("other", "alter table inv.`p` add d int unsigned first, add e enum('x','y''z') "
-                   "character set latin1");
+  h.Apply("other",
+          "alter table inv.`p` add d int unsigned first, add e enum('x','y''z') "
+          "character set latin1");
   EXPECT_EQ(Names(), (std::vector<std::string>{"d", "id", "c", "a", "b", "e"}));
   EXPECT_TRUE(h.Find("inv", "p")->columns[0].is_unsigned);
   EXPECT_EQ(h.Find("inv", "p")->columns[5].enum_values, (std::vector<std::string>{"x", "y'z"}));
@@ -51,7 +53,8 @@ TEST_F(SchemaHistoryTest, AddDropModifyChangeRename) {
   EXPECT_EQ(h.Find("inv", "p")->primary_key, (std::vector<std::string>{"ident"}));
   h.Apply("inv", "ALTER TABLE p DROP PRIMARY KEY, ADD PRIMARY KEY (cc(3), ident)");
   EXPECT_EQ(h.Find("inv", "p")->primary_key, (std::vector<std::string>{"cc", "ident"}));
-  h.Apply("inv", "ALTER TABLE p ADD INDEX ix (a(10)), ADD CONSTRAINT fk FOREIGN KEY (e) REFERENCES x (y)");
+  h.Apply("inv",
+          "ALTER TABLE p ADD INDEX ix (a(10)), ADD CONSTRAINT fk FOREIGN KEY (e) REFERENCES x (y)");
   EXPECT_EQ(Names(), (std::vector<std::string>{"a", "ident", "cc", "e"}));
   h.Apply("inv", "ALTER TABLE p BLOB_FORMAT_UNKNOWN_CLAUSE");
   EXPECT_EQ(Names(), (std::vector<std::string>{"<unknown>"}));  // not understood: forgotten
