@@ -363,7 +363,6 @@ class Streamer {
                     : envelope::EventTime::FromMillis(int64_t{header.timestamp} * 1000);
     common.snapshot = "false";
     common.db = table.map.database;
-    const uint64_t event_pos = header.StartPosition();
     MysqlSourceFields fields;
     fields.table = table.map.table;
     fields.server_id = header.server_id;
