@@ -357,7 +357,8 @@ std::optional<LastPosition> ReadLastPositionOfStream(Connection& connection,
     }
     std::string position = Header(msg.get(), kHeaderPosition);
     if (position.empty()) continue;
-    return LastPosition{std::move(position), Header(msg.get(), kHeaderMsgId), seq};
+    return LastPosition{std::move(position), Header(msg.get(), kHeaderMsgId), seq,
+                        Header(msg.get(), kHeaderTable), Header(msg.get(), kHeaderKey)};
   }
   return std::nullopt;
 }

@@ -76,6 +76,8 @@ struct LastPosition {
   std::string position;  // Dbct-Position header
   std::string msg_id;    // Nats-Msg-Id header ("" when absent)
   uint64_t stream_sequence = 0;
+  std::string table;     // Dbct-Table ("" when absent)
+  std::string key;       // Dbct-Key ("" when absent)
 };
 // The newest message of a tracking's stream on the subjects that carry Dbct-Position
 // (changes, transaction metadata, logical messages; not heartbeats); nullopt when there is
