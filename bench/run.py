@@ -455,7 +455,7 @@ def wide_workload():
         typ, expr = kinds[i % len(kinds)]
         columns.append((f"c{i:02d}", typ))
         exprs.append(expr.format(i=i))
-    return Workload("wide", "100-column rows", columns, ", ".join(exprs), "c01 = c01 + 1",
+    return Workload("wide", "100-column rows", columns, ", ".join(exprs), "c06 = c06 + 1",
                     scaled(100_000), scaled(20_000), scaled(10_000))
 
 
@@ -1155,7 +1155,15 @@ def measure_event_writer(bench):
 def measure_drains(bench):
     tables, raw = [], {}
     for label, workload in (("1.", mixed_workload()), ("1b.", wide_workload()), ("1c.", big_text_workload())):
-        table, runs = measure_drain(bench, workload, label)
+        try:
+            table, runs = measure_drain(bench, workload, label)
+        except Exception as e:  # noqa: BLE001 - a failed variant must not hide the others
+            failed = Table(f"{label} PostgreSQL drain throughput, {workload.title}", [])
+            failed.note(f"FAILED: {type(e).__name__}: {e}")
+            tables.append(failed)
+            raw[workload.key] = {"error": f"{type(e).__name__}: {e}"}
+            bench.failed = True
+            continue
         if workload.key == "mixed":
             bench.mixed_event_bytes = int(statistics.median(r["mean event bytes"] for r in runs))
         tables.append(table)
@@ -1180,6 +1188,7 @@ def main():
     started = time.monotonic()
     bench = Bench()
     bench.mixed_event_bytes = None
+    bench.failed = False  # set by a measure whose part failed while the rest went on
     output = [f"## dbchangetracking benchmarks — {datetime.datetime.now().isoformat(timespec='seconds')}",
               "", facts_markdown(facts)]
     raw = {"facts": facts, "measures": {}}
@@ -1218,7 +1227,7 @@ def main():
     with open(path[:-5] + ".md", "w") as f:
         f.write("\n".join(output) + "\n")
     log(f"raw figures: {path}")
-    return 1 if failed else 0
+    return 1 if failed or bench.failed else 0
 
 
 if __name__ == "__main__":
