@@ -402,31 +402,32 @@ class Workload:
 
     def write(self, bench, table):
         b = self.batch
-        bench.sql(f"""
-DO $$
-DECLARE lo int8;
-BEGIN
+        upd_hi, del_hi = self.updates, self.updates + self.deletes
+        loops = [f"""
   lo := 1;
   WHILE lo <= {self.inserts} LOOP
     INSERT INTO {table} SELECT {self.row_expr}
       FROM generate_series(lo, least(lo + {b} - 1, {self.inserts})) g;
     COMMIT;
     lo := lo + {b};
-  END LOOP;
+  END LOOP;"""]
+        if self.updates:
+            loops.append(f"""
   lo := 1;
-  WHILE lo <= {self.updates} LOOP
-    UPDATE {table} SET {self.update_set} WHERE id BETWEEN lo AND least(lo + {b} - 1, {self.updates});
+  WHILE lo <= {upd_hi} LOOP
+    UPDATE {table} SET {self.update_set} WHERE id BETWEEN lo AND least(lo + {b} - 1, {upd_hi});
     COMMIT;
     lo := lo + {b};
-  END LOOP;
-  lo := {self.updates} + 1;
-  WHILE lo <= {self.updates + self.deletes} LOOP
-    DELETE FROM {table} WHERE id BETWEEN lo AND least(lo + {b} - 1, {self.updates + self.deletes});
+  END LOOP;""")
+        if self.deletes:
+            loops.append(f"""
+  lo := {upd_hi + 1};
+  WHILE lo <= {del_hi} LOOP
+    DELETE FROM {table} WHERE id BETWEEN lo AND least(lo + {b} - 1, {del_hi});
     COMMIT;
     lo := lo + {b};
-  END LOOP;
-END
-$$""")
+  END LOOP;""")
+        bench.sql("DO $$\nDECLARE lo int8;\nBEGIN" + "".join(loops) + "\nEND\n$$")
 
 
 MIXED_COLUMNS = [("id", "int8"), ("name", "text"), ("code", "varchar(32)"), ("amount", "numeric(12,2)"),
@@ -873,7 +874,7 @@ def snapshot_supported(bench):
         notices = bench.track("snapshot-probe", "public.snapshot_probe", snapshot_mode="initial")
         for notice in notices:
             if "not implemented" in notice:
-                return notice.strip().split(":  ", 1)[-1]
+                return notice.strip().splitlines()[0].split(":  ", 1)[-1]
         try:
             bench.wait_stream(stream_of("snapshot-probe"), 1, timeout=30)
         except RuntimeError:
