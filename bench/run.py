@@ -137,9 +137,32 @@ def machine_facts():
         "decoderbufs": _dpkg_version("postgresql-15-decoderbufs"),
         "libnats": _dpkg_version("libnats-dev"),
         "git_commit": _first_line(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"]),
+        "extension_installed": installed_extension_fact(),
         "scale": SCALE,
         "repeat": REPEAT,
     }
+
+
+def installed_extension_fact():
+    """Whether PostgreSQL's dbchangetracking.so is this checkout's build: the pkglibdir is
+    shared, and another checkout may have installed its own since make install-extension."""
+    import hashlib
+
+    def digest(path):
+        try:
+            with open(path, "rb") as f:
+                return hashlib.sha256(f.read()).hexdigest()
+        except OSError:
+            return None
+
+    installed = os.path.join(_pg_config("--pkglibdir") or "/usr/lib/postgresql/15/lib", "dbchangetracking.so")
+    ours = digest(os.path.join(ROOT, "pg_extension", "dbchangetracking.so"))
+    theirs = digest(installed)
+    if theirs is None:
+        return "not installed"
+    stamp = time.strftime("%Y-%m-%d %H:%M", time.localtime(os.path.getmtime(installed)))
+    origin = "this checkout's build" if theirs == ours else "NOT this checkout's build"
+    return f"{origin} (installed {stamp})"
 
 
 def _dpkg_version(package):
@@ -575,6 +598,8 @@ def measure_drain(bench, workload, number_label):
     bound = [min(r["wal2json peek"], r["publish ceiling"]) for r in runs]
     table.add("**end-to-end ÷ min(wal2json peek, publish ceiling)** (target ≥ 0.7)", "",
               stat(ratios(ours, bound), "{:.2f}"))
+    table.note("End-to-end includes starting the worker on resume (connect, stream check); "
+               "at small BENCH_SCALE that fixed cost weighs on the figure.")
     table.note(f"Mean event payload: {stat([r['mean event bytes'] for r in runs])} bytes; "
                f"the publish ceiling sends that many messages of that size.")
     return table, runs
@@ -1075,7 +1100,9 @@ def scale_once(bench, k, rep, total):
     for name in names:
         bench.wait_worker(name, running=True)
     for name in names:
-        bench.pause(name)
+        bench.sql("SELECT dbchangetracking.pause(%s)", (name,))
+    for name in names:
+        bench.wait_worker(name, running=False)
     log(f"measure 6 run {rep}: {k} trackings × {per:,} inserts")
     for table, w in zip(tables, workloads):
         w.write(bench, table)
