@@ -315,6 +315,15 @@ class Bench:
         self.sql("SELECT dbchangetracking.pause(%s)", (name,))
         self.wait_worker(name, running=False)
 
+    def drop_slot(self, slot, timeout=30):
+        """Drops a slot once the walsender of a client that just exited has let go of it."""
+        deadline = time.monotonic() + timeout
+        while self.scalar("SELECT active FROM pg_replication_slots WHERE slot_name = %s", (slot,)):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"replication slot {slot} is still active after {timeout} s")
+            time.sleep(0.05)
+        self.sql("SELECT pg_drop_replication_slot(%s)", (slot,))
+
     def untrack(self, name):
         self.sql("SELECT dbchangetracking.untrack(%s, drop_stream => true)", (name,))
 
@@ -553,7 +562,7 @@ def drain_once(bench, workload, rep):
             rates[f"{ref} pg_recvlogical"] = n / recvlogical(bench, f"ref_{ref}_{rep}", options, end_lsn)
     finally:
         for ref in refs:
-            bench.sql("SELECT pg_drop_replication_slot(%s)", (f"ref_{ref}_{rep}",))
+            bench.drop_slot(f"ref_{ref}_{rep}")
 
     log(f"measure 1 ({workload.key}) run {rep}: draining through the tracking")
     started = time.monotonic()
@@ -801,7 +810,7 @@ def latency_once(bench, rate, rep, seconds):
     wait_count(ref.row_ms, rows, 60)
     ref.finish()
     result["wal2json"] = {**summarize_latency(ref.row_ms), "tps": tps, "rows": rows}
-    bench.sql("SELECT pg_drop_replication_slot(%s)", (slot,))
+    bench.drop_slot(slot)
     bench.sql(f"DROP TABLE {table}")
     return result
 
@@ -901,7 +910,7 @@ def memory_once(bench, rep):
         peak, secs = recvlogical_peak(bench, f"mem_{plugin}_{rep}", options, end_lsn)
         result[f"{plugin}_walsender_kb"] = peak
         result[f"{plugin}_seconds"] = secs
-        bench.sql("SELECT pg_drop_replication_slot(%s)", (f"mem_{plugin}_{rep}",))
+        bench.drop_slot(f"mem_{plugin}_{rep}")
     bench.sql(f"DROP TABLE {table}")
     return result
 
