@@ -340,20 +340,24 @@ class Bench:
             if own:
                 client.close()
 
-    def wait_stream(self, stream, expected, timeout, started=None, interval=0.02):
+    def wait_stream(self, stream, expected, timeout, started=None, interval=0.02, stall=120):
         """Polls until the stream holds `expected` messages; returns the seconds since `started`
-        (time.monotonic()) at the first poll that saw them."""
+        (time.monotonic()) at the first poll that saw them. Gives up after `timeout` seconds, or
+        when the count has not moved for `stall` seconds."""
         started = started or time.monotonic()
         deadline = time.monotonic() + timeout
+        last_count, moved_at = -1, time.monotonic()
         with NatsClient(self.nats.url) as client:
             while True:
                 count = self.stream_messages(stream, client)
                 now = time.monotonic()
                 if count >= expected:
                     return now - started
-                if now > deadline:
+                if count != last_count:
+                    last_count, moved_at = count, now
+                if now > deadline or now - moved_at > stall:
                     raise RuntimeError(f"stream {stream} holds {count} of {expected} messages "
-                                       f"after {timeout:.0f} s")
+                                       f"after {now - started:.0f} s")
                 time.sleep(interval)
 
     def mean_payload_size(self, stream, samples=50):
