@@ -532,59 +532,71 @@ def peek(bench, slot, plugin_options):
     return time.monotonic() - started, count
 
 
-def drain_once(bench, workload, rep):
-    """One run of measure 1 on one workload; returns events/s per path."""
-    name = f"drain-{workload.key}-{rep}"
-    table = f"public.drain_{workload.key}_{rep}"
+def drain_runs(bench, workload):
+    """All runs of measure 1 on one workload, on one WAL: the workload is written once while a
+    paused tracking and a set of reference slots per run wait; each run then drains its own.
+    Returns one dict of events/s per path per run."""
+    table = f"public.drain_{workload.key}"
     workload.create(bench, table)
-    bench.track(name, table)
-    bench.wait_worker(name, running=True)
-    bench.pause(name)
-
+    names = [f"drain-{workload.key}-{rep}" for rep in range(1, REPEAT + 1)]
+    for name in names:
+        bench.track(name, table)
+        bench.wait_worker(name, running=True)
+        bench.pause(name)
     refs = {
         "wal2json": ("wal2json", {**WAL2JSON_OPTIONS, "add-tables": table}),
         "dbchangetracking": ("dbchangetracking", {"table.include.list": table}),
     }
     if bench.decoderbufs:
         refs["decoderbufs"] = ("decoderbufs", {})
-    for ref, (plugin, _) in refs.items():
-        bench.sql("SELECT pg_create_logical_replication_slot(%s, %s)", (f"ref_{ref}_{rep}", plugin))
+    slots = []
+    for rep in range(1, REPEAT + 1):
+        for ref, (plugin, _) in refs.items():
+            slots.append(f"ref_{ref}_{rep}")
+            bench.sql("SELECT pg_create_logical_replication_slot(%s, %s)", (slots[-1], plugin))
 
-    log(f"measure 1 ({workload.key}) run {rep}: writing {workload.events:,} changes")
+    log(f"measure 1 ({workload.key}): writing {workload.events:,} changes")
     workload.write(bench, table)
     end_lsn = bench.scalar("SELECT pg_current_wal_insert_lsn()::text")
     n = workload.events
-    rates = {}
+    runs = []
     try:
-        for ref in ("wal2json", "dbchangetracking"):
-            plugin, options = refs[ref]
-            seconds, count = peek(bench, f"ref_{ref}_{rep}", options)
-            if count != n:
-                raise RuntimeError(f"{ref} peek decoded {count} rows for {n} changes")
-            rates[f"{ref} peek"] = n / seconds
-        for ref, (plugin, options) in refs.items():
-            rates[f"{ref} pg_recvlogical"] = n / recvlogical(bench, f"ref_{ref}_{rep}", options, end_lsn)
+        for rep, name in enumerate(names, 1):
+            rates = {}
+            log(f"measure 1 ({workload.key}) run {rep}: references")
+            for ref in ("wal2json", "dbchangetracking"):
+                plugin, options = refs[ref]
+                seconds, count = peek(bench, f"ref_{ref}_{rep}", options)
+                if count != n:
+                    raise RuntimeError(f"{ref} peek decoded {count} rows for {n} changes")
+                rates[f"{ref} peek"] = n / seconds
+            for ref, (plugin, options) in refs.items():
+                rates[f"{ref} pg_recvlogical"] = n / recvlogical(bench, f"ref_{ref}_{rep}", options, end_lsn)
+
+            log(f"measure 1 ({workload.key}) run {rep}: draining through the tracking")
+            started = time.monotonic()
+            bench.sql("SELECT dbchangetracking.resume(%s)", (name,))
+            seconds = bench.wait_stream(stream_of(name), n, timeout=max(600, n / 1000), started=started)
+            rates["end-to-end"] = n / seconds
+            size = bench.mean_payload_size(stream_of(name))
+            bench.untrack(name)
+
+            log(f"measure 1 ({workload.key}) run {rep}: publish ceiling, {n:,} messages of {size} bytes")
+            rates["publish ceiling"] = bench.publish_ceiling(n, size, f"{workload.key}{rep}")
+            rates["mean event bytes"] = size
+            runs.append(rates)
     finally:
-        for ref in refs:
-            bench.drop_slot(f"ref_{ref}_{rep}")
-
-    log(f"measure 1 ({workload.key}) run {rep}: draining through the tracking")
-    started = time.monotonic()
-    bench.sql("SELECT dbchangetracking.resume(%s)", (name,))
-    seconds = bench.wait_stream(stream_of(name), n, timeout=max(600, n / 1000), started=started)
-    rates["end-to-end"] = n / seconds
-    size = bench.mean_payload_size(stream_of(name))
-    bench.untrack(name)
-    bench.sql(f"DROP TABLE {table}")
-
-    log(f"measure 1 ({workload.key}) run {rep}: publish ceiling, {n:,} messages of {size} bytes")
-    rates["publish ceiling"] = bench.publish_ceiling(n, size, f"{workload.key}{rep}")
-    rates["mean event bytes"] = size
-    return rates
+        for slot in slots:
+            bench.drop_slot(slot)
+        for name in names:
+            if bench.status(name) is not None:
+                bench.untrack(name)
+        bench.sql(f"DROP TABLE {table}")
+    return runs
 
 
 def measure_drain(bench, workload, number_label):
-    runs = [drain_once(bench, workload, rep) for rep in range(1, REPEAT + 1)]
+    runs = drain_runs(bench, workload)
     title = (f"{number_label} PostgreSQL drain throughput, {workload.title}: {workload.inserts:,} inserts, "
              f"{workload.updates:,} updates, {workload.deletes:,} deletes in {workload.batch}-row transactions")
     table = Table(title, ["path", "events/s", "end-to-end ÷ this"])
@@ -878,49 +890,57 @@ def recvlogical_peak(bench, slot, options, end_lsn):
     return peak, elapsed
 
 
-def memory_once(bench, rep):
+def memory_runs(bench):
+    """All runs of measure 3 on one WAL: the big transaction is written once while a paused
+    tracking and reference slots per run wait; each run then streams it through its own."""
     rows = scaled(1_000_000)
-    name = f"mem-{rep}"
-    table = f"public.mem_{rep}"
+    table = "public.mem"
     Workload("mem", "", MIXED_COLUMNS, MIXED_ROW, "", rows, 0, 0).create(bench, table)
-    bench.track(name, table)
-    bench.wait_worker(name, running=True)
-    bench.pause(name)
-    slots = {"wal2json": {**WAL2JSON_OPTIONS, "add-tables": table},
-             "dbchangetracking": {"table.include.list": table}}
-    for plugin in slots:
-        bench.sql("SELECT pg_create_logical_replication_slot(%s, %s)", (f"mem_{plugin}_{rep}", plugin))
-    log(f"measure 3 run {rep}: one transaction of {rows:,} rows")
+    names = [f"mem-{rep}" for rep in range(1, REPEAT + 1)]
+    for name in names:
+        bench.track(name, table)
+        bench.wait_worker(name, running=True)
+        bench.pause(name)
+    plugins = {"wal2json": {**WAL2JSON_OPTIONS, "add-tables": table},
+               "dbchangetracking": {"table.include.list": table}}
+    for rep in range(1, REPEAT + 1):
+        for plugin in plugins:
+            bench.sql("SELECT pg_create_logical_replication_slot(%s, %s)", (f"mem_{plugin}_{rep}", plugin))
+    log(f"measure 3: one transaction of {rows:,} rows")
     bench.sql(f"INSERT INTO {table} SELECT {MIXED_ROW} FROM generate_series(1, {rows}) g")
     end_lsn = bench.scalar("SELECT pg_current_wal_insert_lsn()::text")
-    result = {"rows": rows}
 
-    started = time.monotonic()
-    bench.sql("SELECT dbchangetracking.resume(%s)", (name,))
-    sampler = PeakSampler(lambda: bench.status(name)[1])
-    sampler.start()
-    seconds = bench.wait_stream(stream_of(name), rows, timeout=max(600, rows / 1000), started=started)
-    # VmHWM is kept for the life of the process: one more read while the worker still runs.
-    if sampler.pid is not None:
-        last = proc_status_kb(sampler.pid, "VmHWM")
-        if last is not None:
-            sampler.peak_kb = max(sampler.peak_kb or 0, last)
-    result["worker_kb"] = sampler.finish()
-    result["worker_seconds"] = seconds
-    bench.untrack(name)
+    runs = []
+    for rep, name in enumerate(names, 1):
+        result = {"rows": rows}
+        log(f"measure 3 run {rep}: through the tracking")
+        started = time.monotonic()
+        bench.sql("SELECT dbchangetracking.resume(%s)", (name,))
+        sampler = PeakSampler(lambda: bench.status(name)[1])
+        sampler.start()
+        seconds = bench.wait_stream(stream_of(name), rows, timeout=max(600, rows / 1000), started=started)
+        # VmHWM is kept for the life of the process: one more read while the worker still runs.
+        if sampler.pid is not None:
+            last = proc_status_kb(sampler.pid, "VmHWM")
+            if last is not None:
+                sampler.peak_kb = max(sampler.peak_kb or 0, last)
+        result["worker_kb"] = sampler.finish()
+        result["worker_seconds"] = seconds
+        bench.untrack(name)
 
-    for plugin, options in slots.items():
-        log(f"measure 3 run {rep}: pg_recvlogical + {plugin}")
-        peak, secs = recvlogical_peak(bench, f"mem_{plugin}_{rep}", options, end_lsn)
-        result[f"{plugin}_walsender_kb"] = peak
-        result[f"{plugin}_seconds"] = secs
-        bench.drop_slot(f"mem_{plugin}_{rep}")
+        for plugin, options in plugins.items():
+            log(f"measure 3 run {rep}: pg_recvlogical + {plugin}")
+            peak, secs = recvlogical_peak(bench, f"mem_{plugin}_{rep}", options, end_lsn)
+            result[f"{plugin}_walsender_kb"] = peak
+            result[f"{plugin}_seconds"] = secs
+            bench.drop_slot(f"mem_{plugin}_{rep}")
+        runs.append(result)
     bench.sql(f"DROP TABLE {table}")
-    return result
+    return runs
 
 
 def measure_memory(bench):
-    runs = [memory_once(bench, rep) for rep in range(1, REPEAT + 1)]
+    runs = memory_runs(bench)
     mb = "{:.0f}"
     t = Table(f"3. Peak RSS (VmHWM) while one {runs[0]['rows']:,}-row transaction streams "
               "(logical_decoding_work_mem at its default)", ["process", "peak RSS MB", "seconds",
