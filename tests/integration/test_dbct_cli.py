@@ -20,7 +20,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))
 
-from lib.nats_client import NatsClient  # noqa: E402
+from nats_client import NatsClient  # noqa: E402
 
 BUILD_DIR = Path(os.environ.get("DBCT_BUILD_DIR", REPO / "build"))
 DBCT = BUILD_DIR / "dbct"

@@ -242,6 +242,15 @@ std::optional<StreamState> GetStreamState(Connection& connection, const std::str
 
 namespace {
 
+// The position a stored message carries, with the headers resuming sources need; nullopt when it
+// has no Dbct-Position (heartbeats, foreign messages). The one reader of these headers.
+std::optional<LastPosition> PositionOf(natsMsg* msg, uint64_t seq) {
+  std::string position = Header(msg, kHeaderPosition);
+  if (position.empty()) return std::nullopt;
+  return LastPosition{std::move(position), Header(msg, kHeaderMsgId), seq, Header(msg, kHeaderTable),
+                      Header(msg, kHeaderKey)};
+}
+
 // Messages per subject of the stream (stream info with a subjects filter).
 std::map<std::string, uint64_t> SubjectCounts(Connection& connection, const std::string& stream) {
   jsOptions options;
@@ -284,9 +293,7 @@ std::optional<LastPosition> WalkBack(Connection& connection, const std::string& 
     if (subject == nullptr ||
         std::find(subjects.begin(), subjects.end(), subject) == subjects.end())
       continue;
-    std::string position = Header(msg.get(), kHeaderPosition);
-    if (!position.empty())
-      return LastPosition{std::move(position), Header(msg.get(), kHeaderMsgId), seq};
+    if (auto found = PositionOf(msg.get(), seq)) return found;
   }
   return std::nullopt;
 }
@@ -323,10 +330,9 @@ std::optional<LastPosition> ReadLastPosition(Connection& connection, std::string
                           stream + "\"",
                       s, code);
     }
-    std::string position = Header(msg.get(), kHeaderPosition);
-    uint64_t seq = natsMsg_GetSequence(msg.get());
-    if (position.empty() || (newest && newest->stream_sequence > seq)) continue;
-    newest = LastPosition{std::move(position), Header(msg.get(), kHeaderMsgId), seq};
+    auto found = PositionOf(msg.get(), natsMsg_GetSequence(msg.get()));
+    if (found && (!newest || newest->stream_sequence < found->stream_sequence))
+      newest = std::move(found);
   }
   if (unanswered) {
     auto older = WalkBack(connection, stream, subjects, newest ? newest->stream_sequence : 0);
@@ -355,10 +361,7 @@ std::optional<LastPosition> ReadLastPositionOfStream(Connection& connection,
                           "\"",
                       s, code);
     }
-    std::string position = Header(msg.get(), kHeaderPosition);
-    if (position.empty()) continue;
-    return LastPosition{std::move(position), Header(msg.get(), kHeaderMsgId), seq,
-                        Header(msg.get(), kHeaderTable), Header(msg.get(), kHeaderKey)};
+    if (auto found = PositionOf(msg.get(), seq)) return found;
   }
   return std::nullopt;
 }
