@@ -142,11 +142,8 @@ def test_changes_arrive_in_order_exactly_once(postgres_server, nats_server):
     assert st[0] == "streaming" and st[2] == 4
 
     # the control plane: status key and log lines
-    def kv_status():
-        with JetStreamReader(nats_server.url) as r:
-            return r.kv_get("dbchangetracking-status", "orders")
-    kv = wait_for(lambda: (kv_status() or {}).get("events_total") == 4 and kv_status(), 15,
-                  "the status key to count the events")
+    kv = wait_for(lambda: (kv_status(nats_server, "orders") or {}).get("events_total") == 4
+                  and kv_status(nats_server, "orders"), 15, "the status key to count the events")
     assert kv["name"] == "orders" and kv["type"] == "postgres" and kv["state"] == "streaming"
     # the one status form every writer produces (shared/src/nats/control.cpp StatusToJson)
     assert ISO_UTC.match(kv["updated_at"]), kv["updated_at"]
