@@ -195,6 +195,15 @@ def test_untrack_and_pause_report_their_state_to_the_control_plane(postgres_serv
     wait_for(lambda: (kv_status(nats_server, "orders") or {}).get("state") == "streaming", 15,
              "the status key to say streaming again")
 
+    # a server shutdown stops the worker with SIGTERM: it says 'stopped' before it goes
+    postgres_server.stop()
+    wait_for(lambda: (kv_status(nats_server, "orders") or {}).get("state") == "stopped", 15,
+             "the status key to say stopped after the shutdown")
+    postgres_server.start()
+    conn = connect(postgres_server)
+    wait_for(lambda: (kv_status(nats_server, "orders") or {}).get("state") == "streaming", 15,
+             "the status key to say streaming after the start")
+
     sql(conn, "SELECT dbchangetracking.untrack('orders')")
     kv = wait_for(lambda: (kv_status(nats_server, "orders") or {}).get("state") == "stopped"
                   and kv_status(nats_server, "orders"), 15, "the status key to say stopped")

@@ -133,6 +133,9 @@ typedef struct WorkerState
 
 static WorkerState ws;
 
+/* SIGTERM arrived (ProcessInterrupts clears ProcDiePending before the FATAL, so keep our own). */
+static volatile sig_atomic_t got_sigterm = false;
+
 static void publish_frame(const char *data, Size len);
 static void update_status(bool force);
 static void report_final(DbctState state);
@@ -240,7 +243,7 @@ detach_from_entry(int code, Datum arg)
 	 * control plane says 'stopped' rather than going stale. The C++ side never calls
 	 * PostgreSQL, so it is safe to use here.
 	 */
-	if (ProcDiePending && ws.connected && !ws.final_reported)
+	if (got_sigterm && ws.connected && !ws.final_reported)
 		report_final(DBCT_STATE_STOPPED);
 
 	SpinLockAcquire(&entry->mutex);
@@ -1234,6 +1237,13 @@ run(void)
 	proc_exit(0);
 }
 
+static void
+handle_sigterm(SIGNAL_ARGS)
+{
+	got_sigterm = true;
+	die(postgres_signal_arg);
+}
+
 /*
  * dbct_tracking_main — entry point; arg is the registry index, bgw_extra its generation.
  */
@@ -1245,7 +1255,7 @@ dbct_tracking_main(Datum arg)
 	Oid			dboid;
 	MemoryContext worker_context;
 
-	pqsignal(SIGTERM, die);
+	pqsignal(SIGTERM, handle_sigterm);
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	BackgroundWorkerUnblockSignals();
 
