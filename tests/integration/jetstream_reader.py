@@ -225,6 +225,13 @@ class JetStreamReader:
             return None
         return json.loads(base64.b64decode(m["message"]["data"]))
 
+    def kv_get_raw(self, bucket, key):
+        """The key's last value as bytes (b"" for a delete marker), or None."""
+        m = self.api(f"STREAM.MSG.GET.KV_{bucket}", {"last_by_subj": f"$KV.{bucket}.{key}"})
+        if "error" in m:
+            return None
+        return base64.b64decode(m["message"].get("data") or "")
+
 
 def stream_name(tracking):
     return f"dbchangetracking-{tracking}-stream"

@@ -394,6 +394,78 @@ def test_heartbeats_and_resume_after_many_of_them(postgres_server, nats_server):
     assert [row_id(e) for e in changes(nats_server, "hb")] == [1, 2]
 
 
+class Collector(threading.Thread):
+    """Every message the stream stores for a tracking's changes, as JetStream republishes it."""
+
+    def __init__(self, nats, tracking):
+        super().__init__(daemon=True)
+        import sys
+        sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+        from lib.nats_client import NatsClient
+        self.client = NatsClient(nats.url)
+        self.sid = self.client.subscribe(f"dbchangetrackingprocessing.{tracking}")
+        self.client.request("$JS.API.INFO", b"")  # the subscription is in place
+        self.messages = []
+        self.stop = threading.Event()
+
+    def run(self):
+        while not self.stop.is_set():
+            msg = self.client.next_msg(self.sid, timeout=0.2)
+            if msg is not None:
+                self.messages.append(msg)
+
+    def ids(self):
+        return [json.loads(m.data)["after"]["id"] for m in list(self.messages)]
+
+
+def test_heartbeats_pushing_every_change_out_resume_from_the_offsets_entry(postgres_server,
+                                                                           nats_server):
+    conn = connect(postgres_server)
+    sql(conn, "CREATE EXTENSION dbchangetracking")
+    sql(conn, "CREATE TABLE public.items (id int PRIMARY KEY, val text)")
+    collector = Collector(nats_server, "hbe")
+    collector.start()
+    # A stream of 20 messages and a heartbeat every 20 ms: the changes are gone from the stream
+    # within half a second. The short duplicate window means JetStream would not drop a
+    # re-published change for us.
+    opts = {"nats": {"url": nats_server.url,
+                     "stream": {"maxMessages": 20, "duplicateWindow": "1s"}},
+            "snapshotMode": "never", "heartbeatIntervalMs": 20}
+    sql(conn, "SELECT dbchangetracking.track('hbe', 'public.items', %s)", json.dumps(opts))
+    wait_state(conn, "hbe", "streaming")
+    for i in range(1, 11):
+        sql(conn, "INSERT INTO items VALUES (%s, 'v')", i)
+    wait_for(lambda: len(collector.ids()) >= 10, 30, "ten changes")
+    last_position = collector.messages[-1].headers["Dbct-Position"]
+
+    def stream_changes():
+        with JetStreamReader(nats_server.url) as r:
+            return [m for m in r.messages(stream_name("hbe")) if m.subject == "dbchangetracking.hbe"]
+    wait_for(lambda: stream_changes() == [], 30, "heartbeats to push every change out")
+
+    def offset():
+        with JetStreamReader(nats_server.url) as r:
+            return r.kv_get_raw("dbchangetracking-offsets", "hbe")
+    wait_for(lambda: offset() == last_position.encode(), 10,
+             "the offsets entry to hold the last acknowledged position")
+
+    # SIGKILL: the slot's confirmed position on disk may be older than what was acknowledged
+    postgres_server.ignore_crashes()
+    os.kill(worker_pid(conn, "hbe"), signal.SIGKILL)
+    conn = wait_for(lambda: try_connect(postgres_server), 60, "server back after the crash")
+    wait_state(conn, "hbe", "streaming", timeout=60)
+    for i in range(11, 16):
+        sql(conn, "INSERT INTO items VALUES (%s, 'v')", i)
+    wait_for(lambda: len(collector.ids()) >= 15, 30, "fifteen changes")
+    time.sleep(2.0)
+    collector.stop.set()
+    collector.join(5)
+    collector.client.close()
+    assert collector.ids() == list(range(1, 16)), "each change stored once, in order"
+    assert "is newer than the stream's last position; resuming after it" in \
+        postgres_server.log_text()
+
+
 def test_no_heartbeats_by_default(postgres_server, nats_server):
     conn = connect(postgres_server)
     sql(conn, "CREATE EXTENSION dbchangetracking")

@@ -240,6 +240,22 @@ def test_initial_snapshot_reads_existing_rows(postgres_server, nats_server):
                    "snapshot_tables_pending FROM dbchangetracking.status WHERE name = 'small'")[0]
     assert st == ("streaming", None, 2, 2, 0)
 
+    # the notable snapshot lines also reach the tracking's NATS log stream, with their fields
+    lines = log_lines(nats_server, "small")
+    assert {"message": 'initial snapshot of table "public.small" starts',
+            "fields": {"table": "public.small"}} in lines
+    assert {"message": 'snapshot of table "public.other" is done (2 rows)',
+            "fields": {"table": "public.other", "rows": 2}} in lines
+    assert any(line["message"] == "snapshot done (2 tables)" for line in lines)
+
+
+def log_lines(nats, name):
+    """The tracking's lines in stream dbchangetracking-logs, as {message, fields}."""
+    with JetStreamReader(nats.url) as r:
+        msgs = r.messages("dbchangetracking-logs")
+    return [{"message": m.json()["message"], "fields": m.json()["fields"]}
+            for m in msgs if m.subject == f"dbchangetracking.logs.{name}"]
+
 
 def test_initial_snapshot_under_concurrent_writes(postgres_server, nats_server):
     """200,000 rows read while two sessions insert, update and delete: every row arrives once
@@ -348,3 +364,5 @@ def test_table_without_primary_key_is_read_in_one_pass(postgres_server, nats_ser
     assert all(e.headers["Dbct-Key"] == "null" for e in events) or \
         all("Dbct-Key" not in e.headers for e in events)
     assert "has no primary key" in postgres_server.log_text()
+    assert {"message": 'table "public.nokey" has no primary key: its snapshot is read in one pass',
+            "fields": {"table": "public.nokey"}} in log_lines(nats_server, "nokey")

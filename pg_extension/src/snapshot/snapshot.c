@@ -47,6 +47,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
+#include "utils/json.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/pg_lsn.h"
@@ -199,6 +200,29 @@ publish_progress(void)
 	entry->snapshot_tables_done = ss.tables_done;
 	entry->snapshot_tables_total = ss.tables_total;
 	SpinLockRelease(&entry->mutex);
+}
+
+/*
+ * snapshot_log — a notable snapshot line to the server log and the tracking's NATS log stream,
+ * with the table (and row count, when rows >= 0) as fields.
+ */
+static void
+snapshot_log(const char *level, const char *table, int64 rows, const char *message)
+{
+	StringInfoData fields;
+
+	initStringInfo(&fields);
+	appendStringInfoChar(&fields, '{');
+	if (table != NULL)
+	{
+		appendStringInfoString(&fields, "\"table\":");
+		escape_json(&fields, table);
+	}
+	if (rows >= 0)
+		appendStringInfo(&fields, "%s\"rows\":" INT64_FORMAT, table != NULL ? "," : "", rows);
+	appendStringInfoChar(&fields, '}');
+	dbct_worker_log(level, fields.data, message);
+	pfree(fields.data);
 }
 
 /* text[] of n C strings (NULL array when values is NULL). */
@@ -500,8 +524,8 @@ load_next_table(void)
 			Datum		dargs[2] = {args[0], CStringGetTextDatum(table)};
 			Oid			dtypes[2] = {TEXTOID, TEXTOID};
 
-			ereport(LOG, (errmsg("dbchangetracking \"%s\": table \"%s\" no longer exists; its snapshot is skipped",
-								 ss.name, table)));
+			snapshot_log("warning", table, -1,
+						 psprintf("table \"%s\" no longer exists; its snapshot is skipped", table));
 			exec_update("DELETE FROM dbchangetracking.snapshot_request"
 						" WHERE tracking = $1 AND table_name = $2", 2, dtypes, dargs, NULL);
 			ss.tables_done++;
@@ -539,9 +563,9 @@ load_next_table(void)
 			appendStringInfo(&q, ") ORDER BY %s LIMIT %d", cols.data, ss.chunk_size + 1);
 		}
 		else
-			ereport(LOG,
-					(errmsg("dbchangetracking \"%s\": table \"%s\" has no primary key: its snapshot is read in one pass",
-							ss.name, table)));
+			snapshot_log("warning", table, -1,
+						 psprintf("table \"%s\" has no primary key: its snapshot is read in one pass",
+								  table));
 		ss.query = MemoryContextStrdup(ss.table_cxt, q.data);
 		if (ss.nkeys == 0)
 			ss.query_first = ss.query;
@@ -587,9 +611,10 @@ load_next_table(void)
 	end_tx();
 	publish_progress();
 	if (found)
-		ereport(LOG, (errmsg("dbchangetracking \"%s\": %s of table \"%s\" %s",
-							 ss.name, ss.kind_initial ? "initial snapshot" : "snapshot",
-							 ss.table, ss.rows_done > 0 ? "continues" : "starts")));
+		snapshot_log("info", ss.table, ss.rows_done > 0 ? (int64) ss.rows_done : -1,
+					 psprintf("%s of table \"%s\" %s",
+							  ss.kind_initial ? "initial snapshot" : "snapshot",
+							  ss.table, ss.rows_done > 0 ? "continues" : "starts"));
 	return found;
 }
 
@@ -1062,8 +1087,9 @@ complete_chunk(void)
 	if (ss.chunk_final)
 	{
 		ss.tables_done++;
-		ereport(LOG, (errmsg("dbchangetracking \"%s\": snapshot of table \"%s\" is done (" UINT64_FORMAT " rows)",
-							 ss.name, ss.table, ss.rows_done)));
+		snapshot_log("info", ss.table, (int64) ss.rows_done,
+					 psprintf("snapshot of table \"%s\" is done (" UINT64_FORMAT " rows)",
+							  ss.table, ss.rows_done));
 		ss.phase = PHASE_NEXT_TABLE;
 	}
 	else
@@ -1184,8 +1210,8 @@ dbct_snapshot_step(LogicalDecodingContext *ctx)
 				ss.rows_total = -1;
 				ss.rows_done = 0;
 				publish_progress();
-				ereport(LOG, (errmsg("dbchangetracking \"%s\": snapshot done (%d tables)",
-									 ss.name, ss.tables_done)));
+				snapshot_log("info", NULL, -1,
+							 psprintf("snapshot done (%d tables)", ss.tables_done));
 				return false;
 			}
 			ss.phase = PHASE_READ;
@@ -1203,9 +1229,9 @@ dbct_snapshot_step(LogicalDecodingContext *ctx)
 				return true;
 			}
 			if (ss.spoiled)
-				ereport(LOG,
-						(errmsg("dbchangetracking \"%s\": table \"%s\" has no primary key and changed during each of %d reads; its rows are published as last read",
-								ss.name, ss.table, KEYLESS_MAX_ATTEMPTS)));
+				snapshot_log("warning", ss.table, -1,
+							 psprintf("table \"%s\" has no primary key and changed during each of %d reads; its rows are published as last read",
+									  ss.table, KEYLESS_MAX_ATTEMPTS));
 			persist_chunk();
 			publish_chunk();
 			ss.phase = PHASE_ACKING;

@@ -73,5 +73,8 @@ extern uint64 dbct_worker_publish_row(const DbctPosition *pos, const char *table
 extern bool dbct_worker_acked_through(uint64 seq, int wait_ms);
 extern bool dbct_worker_resume_position(DbctPosition *pos);
 extern struct DbctEntry *dbct_worker_entry(void);
+/* A notable line to the server log and the tracking's NATS log stream (level "info",
+ * "warning", "error"; fields_json a JSON object or NULL). */
+extern void dbct_worker_log(const char *level, const char *fields_json, const char *message);
 
 #endif							/* DBCT_WORKER_TRACKING_WORKER_H */
