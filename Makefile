@@ -3,13 +3,14 @@
 #   make install   install the extension into PostgreSQL 15 and the binaries into $(PREFIX)
 #   make check     unit + pg_regress + integration tests against real servers
 #   make demo      a throwaway PostgreSQL + nats-server showing events arrive
+#   make bench     throughput, latency, memory next to their references (BENCH_SCALE=0.05: quick)
 PREFIX     ?= /usr/local
 BUILD_DIR  ?= build
 PG_CONFIG  ?= pg_config
 JOBS       ?= $(shell nproc)
 PYTEST     ?= /usr/bin/python3 -m pytest
 
-.PHONY: all deps cpp extension install install-extension check unit regress integration demo clean dist
+.PHONY: all deps cpp extension install install-extension check unit regress integration demo bench clean dist
 
 all: deps cpp extension
 
@@ -48,6 +49,10 @@ integration: cpp
 
 demo: install-extension
 	DBCT_BUILD_DIR=$(abspath $(BUILD_DIR)) /usr/bin/python3 scripts/demo.py
+
+# Starts its own servers; prints markdown tables, writes raw figures to bench/results/.
+bench: install-extension
+	DBCT_BUILD_DIR=$(abspath $(BUILD_DIR)) /usr/bin/python3 bench/run.py
 
 clean:
 	rm -rf $(BUILD_DIR)

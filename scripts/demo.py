@@ -51,6 +51,12 @@ def main():
         pg.execute("SELECT dbchangetracking.track(%s, 'public.orders', %s::jsonb)",
                    (TRACKING, json.dumps({"nats": {"url": nats.url}})))
 
+        say("the initial snapshot: the existing rows arrive as op r")
+        deadline = time.monotonic() + 30
+        while pg.execute("SELECT state FROM dbchangetracking.trackings WHERE name = %s",
+                         (TRACKING,))[0][0] != "streaming" and time.monotonic() < deadline:
+            time.sleep(0.1)
+
         say("INSERT, UPDATE, DELETE")
         pg.execute("INSERT INTO public.orders (customer, amount) VALUES ('linus', 5.00)")
         pg.execute("UPDATE public.orders SET amount = 13.75 WHERE customer = 'ada'")

@@ -32,11 +32,25 @@ CREATE TABLE @extschema@.tracking_config (
 );
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.tracking_config', '');
 
--- Tables to (re)read by snapshot(): the worker reads them chunk by chunk and deletes the row.
+-- Tables to read: the initial snapshot (kind 'initial', made by track()) and re-reads asked
+-- for with snapshot() (kind 'incremental'). The worker reads each chunk by chunk in primary key
+-- order (snapshot/snapshot.c) and deletes the row when the table is done; the progress columns
+-- let a restarted worker carry on where the stream ends.
 CREATE TABLE @extschema@.snapshot_request (
     tracking    text NOT NULL REFERENCES @extschema@.tracking_config (name) ON DELETE CASCADE,
     table_name  text NOT NULL,
+    kind        text NOT NULL DEFAULT 'incremental' CHECK (kind IN ('initial', 'incremental')),
     requested_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    -- primary key (as text, in key order) of the last row of the last completed chunk
+    last_key    text[],
+    rows_done   bigint NOT NULL DEFAULT 0,
+    rows_total  bigint,
+    -- the chunk being published: the high watermark's LSN, its rows' keys in publication
+    -- order (flattened), the key of its last row read, and whether it ended the table
+    chunk_lsn   pg_lsn,
+    chunk_keys  text[],
+    chunk_end   text[],
+    chunk_final boolean,
     PRIMARY KEY (tracking, table_name)
 );
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.snapshot_request', '');
@@ -61,7 +75,8 @@ CREATE FUNCTION @extschema@._status_rows(
     OUT name text, OUT state text, OUT pid integer, OUT confirmed_lsn pg_lsn,
     OUT events_total bigint, OUT events_per_sec double precision, OUT lag_ms bigint,
     OUT last_event_at timestamptz, OUT last_error text, OUT snapshot_table text,
-    OUT snapshot_rows bigint, OUT snapshot_tables_done integer, OUT snapshot_tables_total integer)
+    OUT snapshot_rows bigint, OUT snapshot_tables_done integer, OUT snapshot_tables_total integer,
+    OUT snapshot_rows_total bigint)
     RETURNS SETOF record
     AS 'MODULE_PATHNAME', 'dbct_status_rows' LANGUAGE C STRICT;
 
@@ -222,7 +237,8 @@ $$;
 CREATE FUNCTION @extschema@._check_options(options jsonb) RETURNS void
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    known text[] := ARRAY['nats', 'snapshotMode', 'provideTransactionMetadata', 'skippedOperations',
+    known text[] := ARRAY['nats', 'snapshotMode', 'incrementalSnapshotChunkSize',
+        'provideTransactionMetadata', 'skippedOperations',
         'decimalHandlingMode', 'timePrecisionMode', 'binaryHandlingMode', 'intervalHandlingMode',
         'unavailableValuePlaceholder', 'columnIncludeList', 'columnExcludeList',
         'heartbeatIntervalMs', 'slotName', 'pluginName',
@@ -253,6 +269,14 @@ BEGIN
         RAISE EXCEPTION 'invalid value "%" for option "snapshotMode"', options->>'snapshotMode'
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Use initial, never or no_data.';
+    END IF;
+    IF options ? 'incrementalSnapshotChunkSize'
+       AND ((options->>'incrementalSnapshotChunkSize') !~ '^[0-9]{1,9}$'
+            OR (options->>'incrementalSnapshotChunkSize')::integer NOT BETWEEN 1 AND 1000000) THEN
+        RAISE EXCEPTION 'invalid value "%" for option "incrementalSnapshotChunkSize"',
+            options->>'incrementalSnapshotChunkSize'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Give the number of rows per chunk, from 1 to 1000000.';
     END IF;
     IF options ? 'pluginName' AND options->>'pluginName' <> 'dbchangetracking' THEN
         RAISE EXCEPTION 'invalid value "%" for option "pluginName"', options->>'pluginName'
@@ -358,11 +382,13 @@ BEGIN
     VALUES (name, array_to_string(table_list, ','), options, slot,
             CASE WHEN coalesce(options->>'snapshotMode', 'initial') = 'initial'
                  THEN 'snapshot' ELSE 'streaming' END);
-    PERFORM @extschema@._queue_change(name, 'add');
+    -- The initial snapshot reads every table while the slot already records changes: the
+    -- watermarks of each chunk order its rows among them (docs/snapshot.md).
     IF coalesce(options->>'snapshotMode', 'initial') = 'initial' THEN
-        RAISE NOTICE 'the initial snapshot is not implemented yet: tracking "%" publishes the changes made from now on', name
-            USING HINT = 'Set snapshotMode to never to silence this notice.';
+        INSERT INTO @extschema@.snapshot_request (tracking, table_name, kind)
+            SELECT name, t, 'initial' FROM unnest(table_list) t;
     END IF;
+    PERFORM @extschema@._queue_change(name, 'add');
 END
 $$;
 
@@ -428,9 +454,6 @@ BEGIN
     PERFORM @extschema@._check_admin();
     PERFORM @extschema@._check_prerequisites();
     row := @extschema@._get(name);
-    RAISE EXCEPTION 'snapshot() is not implemented yet'
-        USING ERRCODE = 'feature_not_supported',
-              HINT = 'Re-reading tables while streaming comes with the snapshot support of a later version.';
     tracked := string_to_array(row.tables, ',');
     IF tables IS NULL THEN
         table_list := tracked;
@@ -443,8 +466,13 @@ BEGIN
                 USING ERRCODE = 'invalid_parameter_value',
                       HINT = 'Add it with alter_tracking() first.';
         END IF;
-        INSERT INTO @extschema@.snapshot_request (tracking, table_name) VALUES (name, t)
-            ON CONFLICT DO NOTHING;
+        -- asking again restarts the table's re-read from its start
+        INSERT INTO @extschema@.snapshot_request AS r (tracking, table_name, kind)
+            VALUES (name, t, 'incremental')
+            ON CONFLICT (tracking, table_name) DO UPDATE
+            SET kind = CASE WHEN r.kind = 'initial' THEN 'initial' ELSE 'incremental' END,
+                requested_at = now(), last_key = NULL, rows_done = 0, rows_total = NULL,
+                chunk_lsn = NULL, chunk_keys = NULL, chunk_end = NULL, chunk_final = NULL;
     END LOOP;
     PERFORM @extschema@._queue_change(name, 'restart');
 END
@@ -512,8 +540,11 @@ CREATE VIEW @extschema@.status AS
                 ELSE r.last_error END AS last_error,
            r.snapshot_table,
            r.snapshot_rows,
+           r.snapshot_rows_total,
            r.snapshot_tables_done,
-           r.snapshot_tables_total
+           r.snapshot_tables_total,
+           (SELECT count(*) FROM @extschema@.snapshot_request q
+             WHERE q.tracking = t.name)::integer AS snapshot_tables_pending
     FROM @extschema@.tracking_config t
     LEFT JOIN @extschema@._status_rows() r ON r.name = t.name
     LEFT JOIN LATERAL @extschema@._slot_info(t.slot_name) s ON true;

@@ -10,10 +10,13 @@
 #include "binlog_position.hpp"
 #include "binlog_stream.hpp"
 #include "catalog.hpp"
+#include "change_emitter.hpp"
 #include "dbct/envelope/envelope_writer.hpp"
 #include "dbct/nats/publisher.hpp"
 #include "event_decoder.hpp"
 #include "prerequisites.hpp"
+#include "schema_history.hpp"
+#include "snapshot_source.hpp"
 #include "value_writer.hpp"
 
 #ifndef DBCT_VERSION
@@ -26,13 +29,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
-
-constexpr const char* kOffsetsBucket = "dbchangetracking-offsets";
-
-void Log(const char* level, const std::string& message) {
-  std::fprintf(stderr, "%s: %s\n", level, message.c_str());
-  std::fflush(stderr);
-}
 
 // A table as the connector sees it: the latest TABLE_MAP plus the filter decisions.
 struct TableState {
@@ -51,46 +47,24 @@ struct TransactionState {
   std::string gtid;
   int64_t thread = -1;
   int64_t commit_us = 0;  // MySQL 8 GTID commit timestamp, else 0
-};
-
-class KvBucket {
- public:
-  KvBucket(nats::Connection& connection, const char* bucket) {
-    nats::SignalBlockGuard guard;
-    natsStatus s = js_KeyValue(&kv_, connection.js(), bucket);
-    if (s == NATS_NOT_FOUND) {
-      kvConfig cfg;
-      kvConfig_Init(&cfg);
-      cfg.Bucket = bucket;
-      cfg.History = 1;
-      s = js_CreateKeyValue(&kv_, connection.js(), &cfg);
-    }
-    nats::CheckStatus(s, std::string("could not open key-value bucket ") + bucket);
-  }
-  ~KvBucket() {
-    if (kv_ != nullptr) kvStore_Destroy(kv_);
-  }
-  void Put(const std::string& key, const std::string& value) {
-    uint64_t revision = 0;
-    nats::CheckStatus(kvStore_PutString(&revision, kv_, key.c_str(), value.c_str()),
-                      "could not write key \"" + key + "\"");
-  }
-
- private:
-  kvStore* kv_ = nullptr;
+  // provideTransactionMetadata: BEGIN sent (or, on resume, already in the stream), events
+  // made per table ("db.table", count) and in all.
+  bool begin_sent = false;
+  int64_t total_order = 0;
+  std::vector<std::pair<std::string, int64_t>> per_table;
+  int64_t commit_ts_ms = 0;
 };
 
 class Streamer {
  public:
   Streamer(const ConnectorConfig& config, const std::atomic<bool>& stop, const ServerFacts& facts,
-           nats::Connection& nats, nats::Publisher& publisher, KvBucket& offsets)
+           nats::Publisher& publisher, ChangeEmitter& emitter, Telemetry& telemetry)
       : config_(config),
         stop_(stop),
         facts_(facts),
-        nats_(nats),
         publisher_(publisher),
-        offsets_(offsets),
-        subject_(nats::TrackingSubject(config.tracking)),
+        emitter_(emitter),
+        telemetry_(telemetry),
         connector_name_(facts.mariadb ? "mariadb" : "mysql") {}
 
   // Streams from `start` until stopped. Throws SourceError / BinlogError / NatsError.
@@ -99,11 +73,24 @@ class Streamer {
     current_file_ = start.file;
     MysqlConnection catalog(config_.mysql);
     catalog_ = &catalog;
+    history_.SetCatalog(catalog);
+    if (!history_loaded_ && facts_.binlog_row_metadata != "FULL") {
+      // Column names come from the schema history: start it where streaming starts.
+      for (const auto& [db, name] : ListUserTables(catalog)) {
+        if (config_.databases.Matches(db) && config_.tables.Matches(db + "." + name)) {
+          history_.Load(db, name);
+        }
+      }
+    }
+    history_loaded_ = true;
     MysqlConnection dump(config_.mysql);
     StreamStart from{start.file, start.tx_start, ""};
     StreamOptions options;
     options.replica_server_id = config_.replica_server_id;
     options.mariadb = facts_.mariadb;
+    if (config_.heartbeat_interval.count() > 0) {
+      options.heartbeat = std::min(options.heartbeat, config_.heartbeat_interval);
+    }
     BinlogStream stream(dump, from, options);
     EventDecoder decoder(stream.checksum());
     tx_ = TransactionState{};
@@ -111,17 +98,18 @@ class Streamer {
       std::string_view bytes = stream.Next();
       DecodedEvent ev = decoder.Decode(bytes);
       Handle(ev);
-      MaybeCommitOffsets(false);
+      if (ev.header.log_pos != 0 && (ev.header.flags & kFlagArtificial) == 0 &&
+          !std::holds_alternative<HeartbeatEvent>(ev.body) &&
+          !std::holds_alternative<RotateEvent>(ev.body)) {
+        next_pos_ = ev.header.log_pos;
+      }
+      MaybeHeartbeat();
+      emitter_.CommitOffsets(false);
     }
   }
 
   // The position to resume from after a reconnect: the last event handed to the publisher.
   const BinlogPosition& ResumePosition() const { return resume_; }
-
-  void Finish(milliseconds timeout) {
-    publisher_.Flush(timeout);
-    MaybeCommitOffsets(true);
-  }
 
  private:
   void Handle(DecodedEvent& ev) {
@@ -131,6 +119,7 @@ class Streamer {
           using T = std::decay_t<decltype(body)>;
           if constexpr (std::is_same_v<T, RotateEvent>) {
             current_file_ = body.next_file;
+            next_pos_ = body.position;
           } else if constexpr (std::is_same_v<T, MariaGtidEvent>) {
             BeginTransaction(pos, body.gtid.ToString(), !body.Standalone());
           } else if constexpr (std::is_same_v<T, MysqlGtidEvent>) {
@@ -139,12 +128,13 @@ class Streamer {
           } else if constexpr (std::is_same_v<T, QueryEvent>) {
             HandleQuery(body, pos);
           } else if constexpr (std::is_same_v<T, XidEvent>) {
-            tx_.open = false;
+            EndTransaction();
           } else if constexpr (std::is_same_v<T, TableMapEvent>) {
             HandleTableMap(std::move(body));
           } else if constexpr (std::is_same_v<T, RowsEvent>) {
             HandleRows(body, ev.header);
           } else if constexpr (std::is_same_v<T, HeartbeatEvent>) {
+            telemetry_.CaughtUp();  // the server sends heartbeats only when it has nothing else
             publisher_.Poll();
           }
         },
@@ -153,6 +143,7 @@ class Streamer {
 
   void BeginTransaction(uint64_t pos, std::string gtid, bool has_commit) {
     tx_ = TransactionState{};
+    tx_id_.clear();
     tx_.open = true;
     tx_.began_with_begin = has_commit;
     tx_.start = pos;
@@ -167,14 +158,17 @@ class Streamer {
         tx_.thread = q.thread_id;
         return;
       case QueryKind::kCommit:
+        EndTransaction();
+        return;
       case QueryKind::kRollback:
         tx_.open = false;
         return;
       case QueryKind::kXa:
         throw UnsupportedError("XA transactions in the binlog are not supported");
       case QueryKind::kOther:
-        // DDL: table maps of later events describe the new columns; catalog data goes stale.
+        // DDL: table maps of later events describe the new columns; the history follows it.
         tables_.clear();
+        if (facts_.binlog_row_metadata != "FULL") history_.Apply(q.database, q.statement);
         if (!tx_.began_with_begin) tx_.open = false;
         return;
     }
@@ -185,21 +179,24 @@ class Streamer {
     const bool same = state.map.database == map.database && state.map.table == map.table &&
                       state.map.columns.size() == map.columns.size() && state.included;
     state.full_name = map.database + "." + map.table;
-    state.included = config_.databases.Matches(map.database) && config_.tables.Matches(state.full_name);
-    if (state.included && !(map.has_names && map.has_signedness && map.has_charsets &&
-                            (map.has_enum_set_values || !map.HasEnumOrSet()) && map.has_primary_key)) {
+    state.included =
+        config_.databases.Matches(map.database) && config_.tables.Matches(state.full_name);
+    if (state.included &&
+        !(map.has_names && map.has_signedness && map.has_charsets &&
+          (map.has_enum_set_values || !map.HasEnumOrSet()) && map.has_primary_key)) {
       if (same) {
         // Keep what the catalog told us for this table id; the binlog repeats it per transaction.
         map = std::move(state.map);
       } else {
-        FillFromCatalog(*catalog_, map);
+        history_.Fill(map);
       }
     }
     state.map = std::move(map);
     state.columns.assign(state.map.columns.size(), true);
     if (!config_.columns.MatchesEverything()) {
       for (size_t i = 0; i < state.map.columns.size(); ++i) {
-        state.columns[i] = config_.columns.Matches(state.full_name + "." + state.map.columns[i].name);
+        state.columns[i] =
+            config_.columns.Matches(state.full_name + "." + state.map.columns[i].name);
       }
     }
   }
@@ -239,6 +236,83 @@ class Streamer {
     }
   }
 
+  // provideTransactionMetadata: the id is the GTID, or file:pos of the transaction's start.
+  const std::string& TransactionId() {
+    if (tx_id_.empty())
+      tx_id_ = tx_.gtid.empty() ? current_file_ + ":" + std::to_string(tx_.start) : tx_.gtid;
+    return tx_id_;
+  }
+
+  int64_t CountForTable(const std::string& table) {
+    for (auto& [name, count] : tx_.per_table) {
+      if (name == table) return ++count;
+    }
+    tx_.per_table.emplace_back(table, 1);
+    return 1;
+  }
+
+  // BEGIN and END take a number in the transaction like change events, so a restart resumes
+  // after them exactly as after a change (Nats-Msg-Id and Dbct-Position as for changes).
+  bool ClaimNumber(BinlogPosition* position) {
+    const uint64_t n = ++tx_.changes;
+    if (resume_.file == current_file_ && resume_.tx_start == tx_.start && n <= resume_.changes)
+      return false;
+    *position = BinlogPosition{current_file_, tx_.start, n};
+    return true;
+  }
+
+  void SendTransactionBegin(const EventHeader& header) {
+    tx_.begin_sent = true;
+    tx_.commit_ts_ms = tx_.commit_us > 0 ? tx_.commit_us / 1000 : int64_t{header.timestamp} * 1000;
+    BinlogPosition position;
+    if (!ClaimNumber(&position)) return;
+    tx_w_.Clear();
+    envelope::WriteTransactionBegin(tx_w_, TransactionId(), tx_.commit_ts_ms);
+    SendPositioned(tx_w_.View(), position);
+  }
+
+  void EndTransaction() {
+    if (tx_.open && tx_.begin_sent) {
+      BinlogPosition position;
+      if (ClaimNumber(&position)) {
+        collections_.clear();
+        for (const auto& [name, count] : tx_.per_table) collections_.push_back({name, count});
+        tx_w_.Clear();
+        envelope::WriteTransactionEnd(tx_w_, TransactionId(), tx_.commit_ts_ms, tx_.total_order,
+                                      collections_.data(), collections_.size());
+        SendPositioned(tx_w_.View(), position);
+      }
+    }
+    tx_.open = false;
+  }
+
+  void SendPositioned(std::string_view payload, const BinlogPosition& position) {
+    position_text_ = position.ToString();
+    msg_id_ = config_.tracking + ":" + position_text_;
+    emitter_.SendControl(transaction_subject_, payload, msg_id_, position_text_);
+    resume_ = position;
+  }
+
+  // heartbeatIntervalMs: between transactions, tells where the binlog has been read up to, so
+  // a restart after a long run of other databases' changes starts there.
+  void MaybeHeartbeat() {
+    if (config_.heartbeat_interval.count() <= 0 || tx_.open || next_pos_ == 0) return;
+    const auto now = Clock::now();
+    if (now - last_heartbeat_ < config_.heartbeat_interval) return;
+    last_heartbeat_ = now;
+    const BinlogPosition position{current_file_, next_pos_, 0};
+    position_text_ = position.ToString();
+    const int64_t now_ms = envelope::EventTime::Now().ts_ms;
+    tx_w_.Clear();
+    tx_w_.BeginObject();
+    tx_w_.KeyLiteral("ts_ms");
+    tx_w_.Int(now_ms);
+    tx_w_.EndObject();
+    msg_id_ = config_.tracking + ":heartbeat:" + std::to_string(now_ms) + ":" + position_text_;
+    emitter_.SendControl(heartbeat_subject_, tx_w_.View(), msg_id_, position_text_);
+    resume_ = position;
+  }
+
   static bool KeyChanged(const TableMapEvent& t, const Row& before, const Row& after) {
     for (uint32_t i : t.primary_key) {
       if (before[i].is_null != after[i].is_null || before[i].View() != after[i].View()) return true;
@@ -248,10 +322,21 @@ class Streamer {
 
   void Emit(const TableState& table, const EventHeader& header, int32_t row_index, envelope::Op op,
             const Row* before, const Row* after) {
+    if (Skipped(static_cast<char>(op))) {
+      ++tx_.changes;  // numbered all the same, so positions do not depend on the setting
+      return;
+    }
+    if (config_.provide_transaction_metadata && !tx_.begin_sent) SendTransactionBegin(header);
     const uint64_t n = ++tx_.changes;
-    if (Skipped(static_cast<char>(op))) return;
+    envelope::TransactionBlock block;
+    if (config_.provide_transaction_metadata) {
+      block.id = TransactionId();
+      block.total_order = ++tx_.total_order;
+      block.data_collection_order = CountForTable(table.full_name);
+    }
     // Resume: this transaction's first `changes` events are already in the stream.
-    if (resume_.file == current_file_ && resume_.tx_start == tx_.start && n <= resume_.changes) return;
+    if (resume_.file == current_file_ && resume_.tx_start == tx_.start && n <= resume_.changes)
+      return;
     BinlogPosition position{current_file_, tx_.start, n};
     position_text_ = position.ToString();
 
@@ -273,38 +358,22 @@ class Streamer {
     common.version = DBCT_VERSION;
     common.connector = connector_name_;
     common.name = config_.server_name;
-    common.ts = tx_.commit_us > 0 ? envelope::EventTime::FromMicros(tx_.commit_us)
-                                  : envelope::EventTime::FromMillis(int64_t{header.timestamp} * 1000);
+    common.ts = tx_.commit_us > 0
+                    ? envelope::EventTime::FromMicros(tx_.commit_us)
+                    : envelope::EventTime::FromMillis(int64_t{header.timestamp} * 1000);
     common.snapshot = "false";
     common.db = table.map.database;
-    const uint64_t event_pos = header.StartPosition();
-    envelope::WriteSource(w_, common, [&](envelope::JsonWriter& w) {
-      w.KeyLiteral("table");
-      w.String(table.map.table);
-      w.KeyLiteral("server_id");
-      w.Int(header.server_id);
-      w.KeyLiteral("gtid");
-      if (tx_.gtid.empty()) {
-        w.Null();
-      } else {
-        w.String(tx_.gtid);
-      }
-      w.KeyLiteral("file");
-      w.String(current_file_);
-      w.KeyLiteral("pos");
-      w.Int(static_cast<int64_t>(event_pos));
-      w.KeyLiteral("row");
-      w.Int(row_index);
-      w.KeyLiteral("thread");
-      if (tx_.thread >= 0) {
-        w.Int(tx_.thread);
-      } else {
-        w.Null();
-      }
-      w.KeyLiteral("query");
-      w.Null();
-    });
-    envelope::EndChange(w_, op, envelope::EventTime::Now(), nullptr);
+    MysqlSourceFields fields;
+    fields.table = table.map.table;
+    fields.server_id = header.server_id;
+    fields.gtid = tx_.gtid;
+    fields.file = current_file_;
+    fields.pos = static_cast<int64_t>(header.StartPosition());
+    fields.row = row_index;
+    fields.thread = tx_.thread;
+    envelope::WriteSource(w_, common, fields);
+    envelope::EndChange(w_, op, envelope::EventTime::Now(),
+                        config_.provide_transaction_metadata ? &block : nullptr);
 
     key_.Clear();
     key_.BeginObject();
@@ -315,48 +384,18 @@ class Streamer {
     }
     key_.EndObject();
 
-    msg_id_ = config_.tracking + ":" + position_text_;
-    const char op_text[2] = {static_cast<char>(op), '\0'};
-    nats::OutgoingMessage message;
-    message.sequence = ++sequence_;
-    message.subject = subject_;
-    message.payload = w_.View();
-    message.msg_id = msg_id_;
-    message.position = position_text_;
-    message.op = op_text;
-    message.table = table.full_name;
-    message.key = table.map.primary_key.empty() ? std::string_view() : key_.View();
-    publisher_.Publish(message);
-    in_flight_positions_.emplace_back(sequence_, position_text_);
+    emitter_.Send(w_.View(), position_text_, static_cast<char>(op), table.full_name,
+                  table.map.primary_key.empty() ? std::string_view() : key_.View(),
+                  common.ts.ts_ms);
     resume_ = position;
-  }
-
-  void MaybeCommitOffsets(bool force) {
-    const auto now = Clock::now();
-    if (!force && now - last_offset_commit_ < milliseconds(1000)) return;
-    last_offset_commit_ = now;
-    const uint64_t watermark = publisher_.Poll();
-    std::string acked;
-    while (!in_flight_positions_.empty() && in_flight_positions_.front().first <= watermark) {
-      acked = std::move(in_flight_positions_.front().second);
-      in_flight_positions_.pop_front();
-    }
-    if (!acked.empty()) {
-      try {
-        offsets_.Put(config_.tracking, acked);
-      } catch (const nats::NatsError& e) {
-        Log("WARNING", e.what());  // the stream's last Dbct-Position is the source of truth
-      }
-    }
   }
 
   const ConnectorConfig& config_;
   const std::atomic<bool>& stop_;
   const ServerFacts& facts_;
-  nats::Connection& nats_;
   nats::Publisher& publisher_;
-  KvBucket& offsets_;
-  const std::string subject_;
+  ChangeEmitter& emitter_;
+  Telemetry& telemetry_;
   const std::string connector_name_;
   MysqlConnection* catalog_ = nullptr;
 
@@ -370,9 +409,15 @@ class Streamer {
   envelope::JsonWriter key_{256};
   std::string position_text_;
   std::string msg_id_;
-  uint64_t sequence_ = 0;
-  std::deque<std::pair<uint64_t, std::string>> in_flight_positions_;
-  Clock::time_point last_offset_commit_{};
+  std::string tx_id_;
+  envelope::JsonWriter tx_w_{512};
+  std::vector<envelope::CollectionCount> collections_;
+  const std::string transaction_subject_ = nats::TransactionSubject(config_.tracking);
+  const std::string heartbeat_subject_ = nats::HeartbeatSubject(config_.tracking);
+  uint64_t next_pos_ = 0;
+  SchemaHistory history_;
+  bool history_loaded_ = false;
+  Clock::time_point last_heartbeat_ = Clock::now();
 };
 
 // Where the server's binlog is now (SHOW MASTER STATUS).
@@ -397,97 +442,142 @@ uint32_t DefaultReplicaServerId(const std::string& tracking_name) {
 }
 
 int RunConnector(const ConnectorConfig& config, const std::atomic<bool>& stop) {
+  Telemetry telemetry(config.tracking, "mysql");
+  auto fail = [&](const std::string& message) {
+    telemetry.Error(message);
+    telemetry.SetState(nats::TrackingState::kFailed, message);
+    telemetry.Close(milliseconds(5000));
+    return 1;
+  };
+  if (!config.metrics_addr.empty()) {
+    try {
+      telemetry.ServeMetrics(config.metrics_addr);
+    } catch (const std::runtime_error& e) {
+      return fail(e.what());
+    }
+  }
+
   ServerFacts facts;
   try {
     MysqlConnection control(config.mysql);
     PrerequisiteReport report = CheckPrerequisites(control);
-    for (const auto& w : report.warnings) Log("WARNING", w);
+    for (const auto& w : report.warnings) telemetry.Warn(w);
     if (!report.problems.empty()) {
-      for (const auto& p : report.problems) Log("ERROR", p);
+      for (const auto& p : report.problems) telemetry.Error(p);
       return 1;
     }
     facts = report.facts;
     if (facts.server_id == config.replica_server_id) {
-      Log("ERROR", "databaseServerId " + std::to_string(config.replica_server_id) +
-                       " is the server's own server_id: choose another one");
-      return 1;
+      return fail("databaseServerId " + std::to_string(config.replica_server_id) +
+                  " is the server's own server_id: choose another one");
     }
     LoadCollations(control);
   } catch (const SourceError& e) {
-    Log("ERROR", e.what());
-    return 1;
+    return fail(e.what());
   }
 
   try {
     nats::Connection nats(config.nats);
     if (!nats.WaitConnected(milliseconds(10000))) {
-      Log("ERROR", "could not connect to NATS at " +
-                       (config.nats.urls.empty() ? nats::DefaultNatsUrl() : config.nats.urls[0]) +
-                       " within 10 s");
-      return 1;
+      return fail("could not connect to NATS at " +
+                  (config.nats.urls.empty() ? nats::DefaultNatsUrl() : config.nats.urls[0]) +
+                  " within 10 s");
     }
+    telemetry.AttachNats(nats);
     nats::EnsureTrackingStream(nats, config.tracking, config.stream);
-    KvBucket offsets(nats, kOffsetsBucket);
+    nats::OffsetStore offsets(nats);
     nats::Publisher publisher(nats, nats::TrackingStreamName(config.tracking));
+    ChangeEmitter emitter(config.tracking, publisher, offsets, telemetry);
 
-    BinlogPosition start;
+    // Where the stream stopped decides what comes first: the rest of a snapshot, streaming
+    // after the last event, or (empty stream) a snapshot or the current binlog position.
+    std::optional<SnapshotResume> snapshot_resume;
+    std::optional<BinlogPosition> stream_from;
+    bool snapshot_needed = false;
     if (auto last = nats::ReadLastPosition(nats, config.tracking)) {
-      auto parsed = BinlogPosition::Parse(last->position);
-      if (!parsed) {
-        Log("ERROR", "the last event of stream \"" + nats::TrackingStreamName(config.tracking) +
-                         "\" has Dbct-Position \"" + last->position +
-                         "\", which is not a binlog position: is another tracking writing to it?");
-        return 1;
+      if (auto snap = SnapshotPosition::Parse(last->position)) {
+        snapshot_resume = SnapshotResume{*snap, last->table, last->key};
+        snapshot_needed = true;
+        telemetry.Info("resuming the snapshot after " + last->position);
+      } else if (auto parsed = BinlogPosition::Parse(last->position)) {
+        stream_from = *parsed;
+        telemetry.Info("resuming after " + parsed->ToString());
+      } else {
+        return fail("the last event of stream \"" + nats::TrackingStreamName(config.tracking) +
+                    "\" has Dbct-Position \"" + last->position +
+                    "\", which is not a binlog position: is another tracking writing to it?");
       }
-      start = *parsed;
-      Log("INFO", "resuming after " + start.ToString());
-    } else {
-      if (config.snapshot_mode != "never" && config.snapshot_mode != "no_data") {
-        Log("ERROR", "snapshotMode " + config.snapshot_mode +
-                         " is not implemented yet for mysql: use no_data or never "
-                         "(stream from the current binlog position)");
-        return 1;
-      }
+      emitter.SetLast(LastEvent{last->position, last->table, last->key});
+    } else if (config.snapshot_mode == "initial" || config.snapshot_mode == "always" ||
+               config.snapshot_mode == "when_needed") {
+      snapshot_needed = true;
+    } else if (config.snapshot_mode == "never" || config.snapshot_mode == "no_data" ||
+               config.snapshot_mode == "schema_only") {
       MysqlConnection control(config.mysql);
-      start = CurrentPosition(control);
-      Log("INFO", "streaming from the current binlog position " + start.ToString());
+      stream_from = CurrentPosition(control);
+      telemetry.Info("streaming from the current binlog position " + stream_from->ToString());
+    } else {
+      return fail("snapshotMode " + config.snapshot_mode +
+                  " is not supported for mysql: use initial, no_data or never");
     }
 
-    Streamer streamer(config, stop, facts, nats, publisher, offsets);
+    Streamer streamer(config, stop, facts, publisher, emitter, telemetry);
     milliseconds backoff(500);
+    bool streaming = false;
     while (!stop.load()) {
       try {
-        streamer.Run(start);
-      } catch (const SourceError& e) {
-        if (!e.retriable() || stop.load()) {
-          if (stop.load()) break;
-          Log("ERROR", e.what());
-          streamer.Finish(milliseconds(30000));
-          return 1;
+        if (snapshot_needed) {
+          telemetry.SetState(nats::TrackingState::kSnapshotting);
+          SnapshotSource snapshot(config, facts, emitter, telemetry, stop);
+          auto from = snapshot.Run(snapshot_resume);
+          if (!from) break;  // stopped
+          snapshot_needed = false;
+          stream_from = *from;
+          telemetry.Info("streaming from the snapshot's binlog position " + from->ToString());
         }
-        Log("WARNING", std::string(e.what()) + "; retrying in " + std::to_string(backoff.count()) + " ms");
-        start = streamer.ResumePosition();
-        for (auto waited = milliseconds(0); waited < backoff && !stop.load(); waited += milliseconds(100)) {
+        telemetry.SetState(nats::TrackingState::kStreaming);
+        streaming = true;
+        backoff = milliseconds(500);
+        streamer.Run(*stream_from);
+      } catch (const SourceError& e) {
+        if (stop.load()) break;
+        if (!e.retriable()) {
+          emitter.Finish(milliseconds(30000));
+          return fail(e.what());
+        }
+        telemetry.SetState(nats::TrackingState::kRetrying, e.what());
+        telemetry.Warn(std::string(e.what()) + "; retrying in " + std::to_string(backoff.count()) +
+                       " ms");
+        if (snapshot_needed) {
+          // Continue after the last row handed to the publisher.
+          const LastEvent& last = emitter.Last();
+          if (auto snap = SnapshotPosition::Parse(last.position)) {
+            snapshot_resume = SnapshotResume{*snap, last.table, last.key};
+          }
+        } else if (streaming) {
+          stream_from = streamer.ResumePosition();
+        }
+        for (auto waited = milliseconds(0); waited < backoff && !stop.load();
+             waited += milliseconds(100)) {
           publisher.Poll(milliseconds(100));
         }
         backoff = std::min(backoff * 2, milliseconds(30000));
       }
     }
-    streamer.Finish(milliseconds(30000));
-    Log("INFO", "stopped after " + streamer.ResumePosition().ToString());
+    emitter.Finish(milliseconds(30000));
+    telemetry.Info("stopped after " + (emitter.Last().position.empty() ? std::string("nothing")
+                                                                       : emitter.Last().position));
+    telemetry.SetState(nats::TrackingState::kStopped);
+    telemetry.Close(milliseconds(5000));
     return 0;
   } catch (const nats::NatsError& e) {
-    Log("ERROR", e.what());
-    return 1;
+    return fail(e.what());
   } catch (const BinlogError& e) {
-    Log("ERROR", e.what());
-    return 1;
+    return fail(e.what());
   } catch (const SourceError& e) {
-    Log("ERROR", e.what());
-    return 1;
+    return fail(e.what());
   } catch (const values::ValueError& e) {
-    Log("ERROR", e.what());
-    return 1;
+    return fail(e.what());
   }
 }
 

@@ -9,6 +9,7 @@
 #define DBCT_BINLOG_BINLOG_CONNECTOR_HPP
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -33,6 +34,9 @@ struct ConnectorConfig {
   std::string skipped_operations = "t";
   nats::NatsSettings nats;
   nats::StreamSettings stream;
+  bool provide_transaction_metadata = false;
+  std::chrono::milliseconds heartbeat_interval{0};  // 0: no heartbeats
+  std::string metrics_addr;  // --metrics-addr HOST:PORT; "" for none
 };
 
 // The replica server id when databaseServerId is not given: stable for a tracking name

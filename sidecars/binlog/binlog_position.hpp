@@ -23,6 +23,22 @@ struct BinlogPosition {
   static std::optional<BinlogPosition> Parse(std::string_view text);
 };
 
+// The position of a snapshot row: "snapshot:<file>:<pos>:<table index>:<row>", where file:pos
+// is the binlog position the snapshot was consistent with (streaming starts there once the
+// snapshot is done), table index counts the snapshot's tables in order and row the rows of
+// that table (from 1). Positions of one snapshot increase; all of them order before
+// "<file>:<pos>:*" of streaming. A restart mid-snapshot continues the last table after the
+// last key emitted (see snapshot_source.hpp).
+struct SnapshotPosition {
+  std::string file;
+  uint64_t pos = 4;
+  uint64_t table_index = 0;
+  uint64_t row = 0;
+
+  std::string ToString() const;
+  static std::optional<SnapshotPosition> Parse(std::string_view text);
+};
+
 }  // namespace dbct::binlog
 
 #endif  // DBCT_BINLOG_BINLOG_POSITION_HPP

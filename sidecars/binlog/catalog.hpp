@@ -1,7 +1,7 @@
-// Table metadata from the server's catalog, for what TABLE_MAP_EVENT does not carry when
-// binlog_row_metadata is not FULL (column names, signedness, charsets, ENUM/SET members,
-// primary key). The catalog shows the table as it is now: events written before a later
-// ALTER TABLE may be decoded with the wrong columns, which is why FULL is recommended.
+// Table metadata from the server's catalog: the tables there are, and a table's columns as a
+// TABLE_MAP with full metadata would describe them (for the snapshot, and as the starting
+// point of the schema history). The catalog shows tables as they are now; the schema history
+// (schema_history.hpp) follows DDL from there.
 #ifndef DBCT_BINLOG_CATALOG_HPP
 #define DBCT_BINLOG_CATALOG_HPP
 
@@ -13,9 +13,14 @@ namespace dbct::binlog {
 // Adds every collation the server knows to CollationMap::Global().
 void LoadCollations(MysqlConnection& connection);
 
-// Fills in what `table` lacks from information_schema. Throws SourceError when the table is
-// gone or its column count differs from the event's.
-void FillFromCatalog(MysqlConnection& connection, TableMapEvent& table);
+// A table's columns as a TABLE_MAP with full metadata would describe them, read from
+// information_schema (the snapshot reads rows with it). Throws SourceError when the table is
+// gone or has a type the binlog path cannot decode either.
+TableMapEvent TableFromCatalog(MysqlConnection& connection, const std::string& database,
+                               const std::string& table);
+
+// "db.table" of every base table in databases other than the server's own.
+std::vector<std::pair<std::string, std::string>> ListUserTables(MysqlConnection& connection);
 
 }  // namespace dbct::binlog
 

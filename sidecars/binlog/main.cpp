@@ -68,12 +68,8 @@ std::string MakeConfig(const dbct::config::Resource& r, dbct::binlog::ConnectorC
   c->snapshot_mode = r.Parameter("snapshotMode", "initial");
   std::string skipped = r.Parameter("skippedOperations", "t");
   c->skipped_operations = skipped == "none" ? "" : skipped;
-  if (r.BoolParameter("provideTransactionMetadata", false)) {
-    return "provideTransactionMetadata is not implemented yet for mysql: remove it or set it to false";
-  }
-  if (r.IntParameter("heartbeatIntervalMs", 0) > 0) {
-    return "heartbeatIntervalMs is not implemented yet for mysql: remove it or set it to 0";
-  }
+  c->provide_transaction_metadata = r.BoolParameter("provideTransactionMetadata", false);
+  c->heartbeat_interval = std::chrono::milliseconds(r.IntParameter("heartbeatIntervalMs", 0));
   if (!r.nats.url.empty()) c->nats.urls = {r.nats.url};
   c->nats.user = r.nats.user;
   c->nats.password = r.nats.password;
@@ -100,6 +96,8 @@ int main(int argc, char** argv) {
   std::string manifest;
   app.add_option("-f,--manifest", manifest, "resource file (kind DatabaseChangeTracking, type mysql)")
       ->required();
+  std::string metrics_addr;
+  app.add_option("--metrics-addr", metrics_addr, "serve Prometheus metrics on HOST:PORT (GET /metrics)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -128,6 +126,7 @@ int main(int argc, char** argv) {
   dbct::binlog::ConnectorConfig config;
   const std::string problem = MakeConfig(*resource, &config);
   if (!problem.empty()) return BadInput("resource \"" + resource->name + "\": " + problem);
+  config.metrics_addr = metrics_addr;
 
   struct sigaction sa {};
   sa.sa_handler = OnSignal;

@@ -1,12 +1,14 @@
 #include "value_writer.hpp"
 
+#include <charconv>
+#include <cstdlib>
 #include <cstring>
 
 #include "charset.hpp"
-#include "decimal_codec.hpp"
 #include "dbct/values/binary.hpp"
 #include "dbct/values/numeric.hpp"
 #include "dbct/values/temporal.hpp"
+#include "decimal_codec.hpp"
 #include "mysql_json.hpp"
 #include "temporal_codec.hpp"
 
@@ -33,9 +35,10 @@ void WriteText(JsonWriter& w, const ColumnInfo& c, std::string_view bytes, Chars
     return;
   }
   if (charset == Charset::kOther || charset == Charset::kUnknown) {
-    throw UnsupportedError("column \"" + c.name + "\" uses character set " +
-                           CollationMap::Global().NameOf(static_cast<uint32_t>(c.collation)) +
-                           ", which cannot be decoded; use utf8mb4, latin1, ascii, ucs2, utf16 or utf32");
+    throw UnsupportedError(
+        "column \"" + c.name + "\" uses character set " +
+        CollationMap::Global().NameOf(static_cast<uint32_t>(c.collation)) +
+        ", which cannot be decoded; use utf8mb4, latin1, ascii, ucs2, utf16 or utf32");
   }
   thread_local std::string buffer;
   buffer.clear();
@@ -278,6 +281,231 @@ void WriteColumnValue(JsonWriter& w, const ColumnInfo& c, const Cell& cell,
     default:
       throw UnsupportedError("column \"" + c.name + "\" of type " + ColumnTypeName(c.type) +
                              " is not supported");
+  }
+}
+
+namespace {
+
+[[noreturn]] void BadText(const ColumnInfo& c, std::string_view text) {
+  throw DecodeError("column \"" + c.name + "\": unexpected text value \"" + std::string(text) +
+                    "\" for type " + ColumnTypeName(c.type));
+}
+
+int64_t ParseInt(const ColumnInfo& c, std::string_view t) {
+  int64_t v = 0;
+  auto r = std::from_chars(t.data(), t.data() + t.size(), v);
+  if (r.ec != std::errc() || r.ptr != t.data() + t.size()) BadText(c, t);
+  return v;
+}
+
+uint64_t ParseUint(const ColumnInfo& c, std::string_view t) {
+  uint64_t v = 0;
+  auto r = std::from_chars(t.data(), t.data() + t.size(), v);
+  if (r.ec != std::errc() || r.ptr != t.data() + t.size()) BadText(c, t);
+  return v;
+}
+
+// Reads up to `max` digits at `i` into *out; false when there is none.
+bool Digits(std::string_view t, size_t& i, int max, int64_t* out) {
+  const size_t start = i;
+  int64_t v = 0;
+  while (i < t.size() && i - start < static_cast<size_t>(max) && t[i] >= '0' && t[i] <= '9') {
+    v = v * 10 + (t[i] - '0');
+    ++i;
+  }
+  *out = v;
+  return i > start;
+}
+
+// ".123" -> microseconds (123000); nothing -> 0.
+int32_t Fraction(std::string_view t, size_t& i) {
+  if (i >= t.size() || t[i] != '.') return 0;
+  ++i;
+  int32_t v = 0;
+  int digits = 0;
+  while (i < t.size() && t[i] >= '0' && t[i] <= '9') {
+    if (digits < 6) v = v * 10 + (t[i] - '0');
+    ++digits;
+    ++i;
+  }
+  for (; digits < 6; ++digits) v *= 10;
+  return v;
+}
+
+// "YYYY-MM-DD[ hh:mm:ss[.ffffff]]"
+CivilDateTime ParseDateTime(const ColumnInfo& c, std::string_view t) {
+  CivilDateTime d;
+  size_t i = 0;
+  int64_t y, mo, da;
+  if (!Digits(t, i, 4, &y) || i >= t.size() || t[i++] != '-' || !Digits(t, i, 2, &mo) ||
+      i >= t.size() || t[i++] != '-' || !Digits(t, i, 2, &da)) {
+    BadText(c, t);
+  }
+  d.year = static_cast<int>(y);
+  d.month = static_cast<int>(mo);
+  d.day = static_cast<int>(da);
+  if (i < t.size()) {
+    int64_t h, mi, s;
+    if (t[i++] != ' ' || !Digits(t, i, 2, &h) || i >= t.size() || t[i++] != ':' ||
+        !Digits(t, i, 2, &mi) || i >= t.size() || t[i++] != ':' || !Digits(t, i, 2, &s)) {
+      BadText(c, t);
+    }
+    d.hour = static_cast<int>(h);
+    d.minute = static_cast<int>(mi);
+    d.second = static_cast<int>(s);
+    d.micros = Fraction(t, i);
+  }
+  if (i != t.size()) BadText(c, t);
+  return d;
+}
+
+// "[-]hhh:mm:ss[.ffffff]" -> signed microseconds.
+int64_t ParseTimeText(const ColumnInfo& c, std::string_view t) {
+  size_t i = 0;
+  const bool negative = !t.empty() && t[0] == '-';
+  if (negative) ++i;
+  int64_t h, m, s;
+  if (!Digits(t, i, 4, &h) || i >= t.size() || t[i++] != ':' || !Digits(t, i, 2, &m) ||
+      i >= t.size() || t[i++] != ':' || !Digits(t, i, 2, &s)) {
+    BadText(c, t);
+  }
+  const int64_t us = ((h * 60 + m) * 60 + s) * 1000000 + Fraction(t, i);
+  if (i != t.size()) BadText(c, t);
+  return negative ? -us : us;
+}
+
+}  // namespace
+
+void WriteTextColumnValue(JsonWriter& w, const ColumnInfo& c, const char* data, size_t size,
+                          const values::ValueModes& modes) {
+  if (data == nullptr) {
+    w.Null();
+    return;
+  }
+  const std::string_view t(data, size);
+  switch (c.type) {
+    case ColumnType::kTiny:
+    case ColumnType::kShort:
+    case ColumnType::kInt24:
+    case ColumnType::kLong:
+      w.Int(ParseInt(c, t));
+      return;
+    case ColumnType::kLongLong:
+      if (c.is_unsigned) {
+        values::WriteUnsignedBigint(w, ParseUint(c, t), modes.bigint_unsigned);
+      } else {
+        w.Int(ParseInt(c, t));
+      }
+      return;
+    case ColumnType::kFloat:
+    case ColumnType::kDouble: {
+      // The text of a double is the shortest that reads back to the same value; FLOAT
+      // columns come as CAST(c AS DOUBLE), which holds the float exactly.
+      thread_local std::string nul_terminated;
+      nul_terminated.assign(t);
+      char* end = nullptr;
+      const double d = std::strtod(nul_terminated.c_str(), &end);
+      if (end != nul_terminated.c_str() + nul_terminated.size()) BadText(c, t);
+      if (c.type == ColumnType::kFloat) {
+        w.Float(static_cast<float>(d));
+      } else {
+        w.Double(d);
+      }
+      return;
+    }
+    case ColumnType::kNewDecimal: {
+      // Canonical as the row image gives it: no "-" on zero.
+      thread_local std::string text;
+      text.assign(t);
+      if (!text.empty() && text[0] == '-' && text.find_first_not_of("0.", 1) == std::string::npos) {
+        text.erase(0, 1);
+      }
+      values::WriteDecimal(w, text, c.scale, modes.decimal);
+      return;
+    }
+    case ColumnType::kBit:
+      values::WriteBitsFromBigEndian(w, t, static_cast<int32_t>(c.bits));
+      return;
+    case ColumnType::kDate:
+    case ColumnType::kNewDate: {
+      const CivilDateTime d = ParseDateTime(c, t);
+      if (d.HasZeroDatePart()) return WriteZeroDate(w, c);
+      values::WriteDateYmd(w, d.year, d.month, d.day);
+      return;
+    }
+    case ColumnType::kTime:
+    case ColumnType::kTime2:
+      values::WriteTime(w, ParseTimeText(c, t), c.type == ColumnType::kTime ? 0 : c.fsp,
+                        modes.time_precision);
+      return;
+    case ColumnType::kDatetime:
+    case ColumnType::kDatetime2: {
+      const CivilDateTime d = ParseDateTime(c, t);
+      if (d.HasZeroDatePart()) return WriteZeroDate(w, c);
+      values::WriteTimestamp(w, d.EpochMicros(), c.fsp, modes.time_precision);
+      return;
+    }
+    case ColumnType::kTimestamp:
+    case ColumnType::kTimestamp2: {
+      const CivilDateTime d = ParseDateTime(c, t);  // session time_zone is UTC
+      if (d.HasZeroDatePart()) return WriteZeroDate(w, c);
+      values::WriteTimestampTz(w, d.EpochMicros(), c.fsp);
+      return;
+    }
+    case ColumnType::kYear:
+      values::WriteYear(w, static_cast<int32_t>(ParseInt(c, t)));
+      return;
+    case ColumnType::kString:
+      if (c.real_type == ColumnType::kEnum || c.real_type == ColumnType::kSet) {
+        w.String(t);  // members by name, SET members in definition order like the bitmap
+        return;
+      }
+      if (CharsetOf(c) == Charset::kBinary) {
+        // BINARY(n) comes padded to n bytes, as WriteColumnValue pads the row image.
+        values::WriteBytes(w, t, modes.binary);
+        return;
+      }
+      w.String(t);  // results are utf8mb4 whatever the column's charset
+      return;
+    case ColumnType::kVarchar:
+    case ColumnType::kVarString:
+    case ColumnType::kTinyBlob:
+    case ColumnType::kMediumBlob:
+    case ColumnType::kLongBlob:
+    case ColumnType::kBlob:
+      if (CharsetOf(c) == Charset::kBinary) {
+        values::WriteBytes(w, t, modes.binary);
+      } else {
+        w.String(t);
+      }
+      return;
+    case ColumnType::kJson:
+      // MySQL sends JSON columns as text; an empty value is the row image's empty JSON.
+      if (t.empty()) {
+        if (c.nullable) {
+          w.Null();
+        } else {
+          w.StringLiteral("{}");
+        }
+        return;
+      }
+      w.String(t);
+      return;
+    case ColumnType::kGeometry: {
+      // The text protocol sends geometry in the internal format: SRID, then WKB.
+      Cell cell;
+      cell.data = reinterpret_cast<const uint8_t*>(data);
+      cell.size = static_cast<uint32_t>(size);
+      cell.is_null = false;
+      WriteGeometry(w, c, cell, modes.binary);
+      return;
+    }
+    case ColumnType::kNull:
+      w.Null();
+      return;
+    default:
+      throw UnsupportedError("column \"" + c.name + "\" of type " + ColumnTypeName(c.type) +
+                             " is not supported in snapshots");
   }
 }
 

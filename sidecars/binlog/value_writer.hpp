@@ -39,6 +39,13 @@ values::ValueModes MysqlDefaultModes();
 void WriteColumnValue(JsonWriter& w, const ColumnInfo& column, const Cell& cell,
                       const values::ValueModes& modes);
 
+// Writes one column's value from the text protocol (snapshot SELECTs), producing exactly the
+// JSON WriteColumnValue makes for the same value in a row image. The session must use
+// time_zone '+00:00' and utf8mb4 results; FLOAT columns must be selected as CAST(c AS DOUBLE)
+// (the text of a FLOAT has only 6 digits). nullptr writes null.
+void WriteTextColumnValue(JsonWriter& w, const ColumnInfo& column, const char* text, size_t size,
+                          const values::ValueModes& modes);
+
 // Writes {"col":value,...} for the columns whose `include` flag is set (all when empty).
 void WriteRowObject(JsonWriter& w, const TableMapEvent& table, const Row& row,
                     const std::vector<bool>& include, const values::ValueModes& modes);

@@ -222,8 +222,9 @@ std::vector<nlohmann::json> ReadAllStatuses(CliConnection& nats, kvStore* bucket
 void MarkStaleness(nlohmann::json& status, int64_t now_ms) {
   const std::string reported = StringField(status, "state");
   bool stale = false;
-  // A stopped or failed tracking reports once and stops refreshing: that is not staleness.
-  if (reported != "stopped" && reported != "failed") {
+  // A stopped, paused or failed tracking reports once and stops refreshing (its worker is
+  // gone): that is not staleness.
+  if (reported != "stopped" && reported != "paused" && reported != "failed") {
     const std::optional<int64_t> updated =
         TimestampMs(status.value("updated_at", nlohmann::json()));
     const int64_t limit_ms =

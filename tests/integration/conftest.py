@@ -19,6 +19,8 @@ import sys
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# tests/lib: the small NATS client every test uses (`from nats_client import NatsClient`)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
 import servers  # noqa: E402
 from servers import MariaDBServer, NatsServer, PostgresServer  # noqa: E402,F401

@@ -20,7 +20,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))
 
-from lib.nats_client import NatsClient  # noqa: E402
+from nats_client import NatsClient  # noqa: E402
 
 BUILD_DIR = Path(os.environ.get("DBCT_BUILD_DIR", REPO / "build"))
 DBCT = BUILD_DIR / "dbct"
@@ -230,6 +230,7 @@ def test_flows_ls_lists_every_tracking_with_its_state(nats_server, plane):
     plane.put_status(status_entry("mysql-shop", type_="mysql", state="retrying",
                                   last_error="could not connect to MySQL at db:3306"))
     plane.put_status(status_entry("old-one", state="stopped", updated_ago=3600))
+    plane.put_status(status_entry("old-paused", state="paused", updated_ago=3600))
 
     flows = dbct_json("flows", "ls", nats=nats_server)
     by_name = {f["name"]: f for f in flows}
@@ -241,6 +242,7 @@ def test_flows_ls_lists_every_tracking_with_its_state(nats_server, plane):
     # A stopped tracking reports once and no more: its old status is not stale.
     assert by_name["old-one"]["state"] == "stopped"
     assert by_name["old-one"]["stale"] is False
+    assert by_name["old-paused"]["state"] == "paused" and by_name["old-paused"]["stale"] is False
 
     table = dbct("flows", "ls", nats=nats_server)
     assert table.returncode == 0, table.stderr

@@ -43,12 +43,13 @@ class Sidecar:
         self.password = mariadb.password
         self.stderr_path = tmp_path / f"sidecar-{time.monotonic_ns()}.log"
         self.proc = None
+        self.args = []
 
     def start(self, wait_for="streaming from|resuming after"):
         env = dict(os.environ, TEST_MYSQL_PASSWORD=self.password)
         self.stderr_path = self.stderr_path.with_name(f"sidecar-{time.monotonic_ns()}.log")
         self.stderr_file = open(self.stderr_path, "w")
-        self.proc = subprocess.Popen([self.binary, "-f", str(self.manifest)], env=env,
+        self.proc = subprocess.Popen([self.binary, "-f", str(self.manifest)] + self.args, env=env,
                                      stdout=subprocess.DEVNULL, stderr=self.stderr_file)
         if wait_for:
             import re

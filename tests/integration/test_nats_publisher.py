@@ -8,7 +8,6 @@ import time
 
 import pytest
 
-from _nats_fixture_local import nats_server  # noqa: F401  (switch to the shared fixture)
 from nats_client import NatsClient
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))

@@ -4,6 +4,8 @@ Needs the extension installed into the system PostgreSQL 15 (make install-extens
 """
 
 import json
+import os
+import re
 import threading
 import time
 
@@ -140,16 +142,84 @@ def test_changes_arrive_in_order_exactly_once(postgres_server, nats_server):
     assert st[0] == "streaming" and st[2] == 4
 
     # the control plane: status key and log lines
-    def kv_status():
-        with JetStreamReader(nats_server.url) as r:
-            return r.kv_get("dbchangetracking-status", "orders")
-    kv = wait_for(lambda: (kv_status() or {}).get("events_total") == 4 and kv_status(), 15,
-                  "the status key to count the events")
+    kv = wait_for(lambda: (kv_status(nats_server, "orders") or {}).get("events_total") == 4
+                  and kv_status(nats_server, "orders"), 15, "the status key to count the events")
     assert kv["name"] == "orders" and kv["type"] == "postgres" and kv["state"] == "streaming"
+    # the one status form every writer produces (shared/src/nats/control.cpp StatusToJson)
+    assert ISO_UTC.match(kv["updated_at"]), kv["updated_at"]
+    assert ISO_UTC.match(kv["last_event_at"]), kv["last_event_at"]
+    assert kv["snapshot"] is None and kv["last_error"] is None
+    assert kv["slot"] and kv["confirmed_lsn"] and kv["retained_wal_bytes"] >= 0
+    last_position = change_events(nats_server, "orders")[-1].headers["Dbct-Position"]
+    wait_for(lambda: (kv_status(nats_server, "orders") or {}).get("position") == last_position, 15,
+             "the status position to be the last acknowledged Dbct-Position")
     with JetStreamReader(nats_server.url) as r:
-        logs = r.messages("dbchangetracking-logs")
-    assert any(m.subject == "dbchangetracking.logs.orders" and "started" in m.json()["message"]
-               for m in logs)
+        logs = [m for m in r.messages("dbchangetracking-logs")
+                if m.subject == "dbchangetracking.logs.orders"]
+    started = [m.json() for m in logs if "started" in m.json()["message"]]
+    assert started, logs
+    # the one log line form (LogPublisher): ts as ISO-8601 UTC
+    line = started[0]
+    assert set(line) == {"ts", "level", "name", "message", "fields"}, line
+    assert ISO_UTC.match(line["ts"]) and line["level"] == "info" and line["name"] == "orders"
+
+
+ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+
+
+def kv_status(nats, name):
+    try:
+        with JetStreamReader(nats.url) as r:
+            return r.kv_get("dbchangetracking-status", name)
+    except (OSError, RuntimeError):
+        return None
+
+
+def test_untrack_and_pause_report_their_state_to_the_control_plane(postgres_server, nats_server):
+    import subprocess
+    from pathlib import Path
+
+    conn = setup_extension(postgres_server)
+    sql(conn, "CREATE TABLE public.orders (id int PRIMARY KEY, item text, qty int)")
+    track(conn, "orders", "public.orders", nats_server, snapshotMode="never")
+    wait_state(conn, "orders", "streaming")
+    sql(conn, "INSERT INTO orders VALUES (1, 'a', 1)")
+    wait_for(lambda: (kv_status(nats_server, "orders") or {}).get("events_total") == 1, 15,
+             "the status key to count the event")
+
+    sql(conn, "SELECT dbchangetracking.pause('orders')")
+    kv = wait_for(lambda: (kv_status(nats_server, "orders") or {}).get("state") == "paused"
+                  and kv_status(nats_server, "orders"), 15, "the status key to say paused")
+    assert kv["events_total"] == 1 and ISO_UTC.match(kv["updated_at"])
+    sql(conn, "SELECT dbchangetracking.resume('orders')")
+    wait_for(lambda: (kv_status(nats_server, "orders") or {}).get("state") == "streaming", 15,
+             "the status key to say streaming again")
+
+    # a server shutdown stops the worker with SIGTERM: it says 'stopped' before it goes
+    postgres_server.stop()
+    wait_for(lambda: (kv_status(nats_server, "orders") or {}).get("state") == "stopped", 15,
+             "the status key to say stopped after the shutdown")
+    postgres_server.start()
+    conn = connect(postgres_server)
+    wait_for(lambda: (kv_status(nats_server, "orders") or {}).get("state") == "streaming", 15,
+             "the status key to say streaming after the start")
+
+    sql(conn, "SELECT dbchangetracking.untrack('orders')")
+    kv = wait_for(lambda: (kv_status(nats_server, "orders") or {}).get("state") == "stopped"
+                  and kv_status(nats_server, "orders"), 15, "the status key to say stopped")
+    assert ISO_UTC.match(kv["updated_at"])
+    # dbct flows ls shows it stopped, not unknown, however old the status gets
+    dbct = Path(os.environ.get("DBCT_BUILD_DIR", Path(__file__).resolve().parents[2] / "build")) / "dbct"
+    if dbct.exists():
+        out = subprocess.run([str(dbct), "--nats-url", nats_server.url, "flows", "ls", "-o", "json"],
+                             capture_output=True, text=True, timeout=30)
+        assert out.returncode == 0, out.stderr
+        flow = next(f for f in json.loads(out.stdout) if f["name"] == "orders")
+        assert flow["state"] == "stopped" and flow["stale"] is False
+    # the worker is gone: nothing refreshes the key any more
+    updated = kv["updated_at"]
+    time.sleep(6)
+    assert kv_status(nats_server, "orders")["updated_at"] == updated
 
 
 def test_concurrent_sessions_mixed_workload(postgres_server, nats_server):

@@ -49,6 +49,7 @@ class NatsClient:
         self._buf = b""
         self._sid = 0
         self._pending = []  # messages read while waiting for something else
+        self._awaiting_pong = False
         info = self._readline()
         if not info.startswith(b"INFO "):
             raise NatsError(f"unexpected greeting from {url}: {info!r}")
@@ -116,6 +117,9 @@ class NatsClient:
                 hlen, total = int(parts[-2]), int(parts[-1])
                 payload = self._readn(total)
                 return int(sid), Msg(subject, reply, _parse_headers(payload[:hlen]), payload[hlen:])
+            elif line == b"PONG" and self._awaiting_pong:
+                self._awaiting_pong = False
+                return None
             elif line.startswith(b"-ERR"):
                 raise NatsError(line.decode())
             # +OK, PONG, INFO: ignore
@@ -140,10 +144,11 @@ class NatsClient:
     def unsubscribe(self, sid):
         self._send(f"UNSUB {sid}\r\n".encode())
 
-    def next_msg(self, sid, timeout=5.0):
-        """The next message for subscription `sid`, or None after `timeout` seconds."""
+    def next_msg(self, sid=None, timeout=5.0):
+        """The next message for subscription `sid` (any subscription when None), or None after
+        `timeout` seconds."""
         for i, (psid, msg) in enumerate(self._pending):
-            if psid == sid:
+            if sid is None or psid == sid:
                 del self._pending[i]
                 return msg
         deadline = time.monotonic() + timeout
@@ -151,8 +156,21 @@ class NatsClient:
             got = self._read_msg(deadline)
             if got is None:
                 return None
-            if got[0] == sid:
+            if sid is None or got[0] == sid:
                 return got[1]
+            self._pending.append(got)
+
+    def flush(self, timeout=10.0):
+        """Round trip to the server: everything sent before has been processed by it."""
+        self._send(b"PING\r\n")
+        deadline = time.monotonic() + timeout
+        self._awaiting_pong = True
+        while self._awaiting_pong:
+            got = self._read_msg(deadline)
+            if got is None:
+                if self._awaiting_pong:
+                    raise NatsError("no PONG from the server before the timeout")
+                break
             self._pending.append(got)
 
     def request(self, subject, data=b"", timeout=5.0, headers=None):
@@ -202,13 +220,22 @@ class NatsClient:
         data = base64.b64decode(m.get("data", ""))
         return Msg(m["subject"], None, headers, data), m["seq"]
 
+    def get_last_msg(self, stream, subject):
+        """(headers, data) of the last message stored on `subject`, or None when there is none."""
+        try:
+            msg, _ = self.stream_msg(stream, last_by_subject=subject)
+        except NatsError:
+            return None
+        return msg.headers, msg.data
+
     def stream_messages(self, stream, timeout=30.0):
-        """Every message stored in `stream`, in order, through an ephemeral ordered push consumer."""
-        info = self.stream_info(stream)
-        state = info["state"]
-        expected = state["messages"]
-        if expected == 0:
-            return []
+        """Every message stored in `stream`, in order."""
+        expected = self.stream_info(stream)["state"]["messages"]
+        return self.read_stream(stream, expected, timeout) if expected else []
+
+    def read_stream(self, stream, count, timeout=30.0):
+        """The first `count` messages of `stream`, in order, through an ephemeral push consumer
+        with flow control."""
         inbox = f"_INBOX.consume.{time.monotonic_ns()}"
         sid = self.subscribe(inbox)
         self.js_api(f"CONSUMER.CREATE.{stream}", {
@@ -219,10 +246,10 @@ class NatsClient:
                        "max_deliver": 1}})
         out = []
         deadline = time.monotonic() + timeout
-        while len(out) < expected:
+        while len(out) < count:
             msg = self.next_msg(sid, max(0.1, deadline - time.monotonic()))
             if msg is None:
-                raise NatsError(f"read {len(out)} of {expected} messages of {stream} before the timeout")
+                raise NatsError(f"read {len(out)} of {count} messages of {stream} before the timeout")
             if msg.headers.get(":status", "").startswith("100"):
                 if msg.reply:  # flow control request
                     self.publish(msg.reply, b"")

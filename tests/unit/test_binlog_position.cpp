@@ -30,3 +30,23 @@ TEST(BinlogPosition, DefaultServerIdIsStablePerName) {
   EXPECT_NE(DefaultReplicaServerId("mysql-inventory"), DefaultReplicaServerId("mysql-orders"));
   EXPECT_GE(DefaultReplicaServerId("a"), 5400u);
 }
+
+TEST(SnapshotPosition, RoundTripsAndIsNotABinlogPosition) {
+  using dbct::binlog::BinlogPosition;
+  using dbct::binlog::SnapshotPosition;
+  const SnapshotPosition p{"mariadb-bin.000007", 1234, 2, 99};
+  EXPECT_EQ(p.ToString(), "snapshot:mariadb-bin.000007:1234:2:99");
+  auto back = SnapshotPosition::Parse(p.ToString());
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->file, "mariadb-bin.000007");
+  EXPECT_EQ(back->pos, 1234u);
+  EXPECT_EQ(back->table_index, 2u);
+  EXPECT_EQ(back->row, 99u);
+  auto colon = SnapshotPosition::Parse("snapshot:dir:with:colons.000001:4:0:1");
+  ASSERT_TRUE(colon);
+  EXPECT_EQ(colon->file, "dir:with:colons.000001");
+  EXPECT_FALSE(BinlogPosition::Parse(p.ToString()));
+  EXPECT_FALSE(SnapshotPosition::Parse("mariadb-bin.000007:1234:2"));
+  EXPECT_FALSE(SnapshotPosition::Parse("snapshot:f:1:2"));
+  EXPECT_FALSE(SnapshotPosition::Parse("snapshot:f:1:x:2"));
+}

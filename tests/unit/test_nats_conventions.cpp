@@ -62,6 +62,35 @@ TEST(NatsConventions, StatusJsonHasEveryField) {
   EXPECT_GT(j["pid"].get<int64_t>(), 0);
 }
 
+TEST(NatsConventions, StatusJsonAddsExtraFieldsWithoutReplacingCommonOnes) {
+  TrackingStatus status;
+  status.name = "orders";
+  status.type = "postgres";
+  status.state = TrackingState::kStopped;
+  status.last_event_at_ms = 1735689600000;
+  status.extra = {{"confirmed_lsn", "0/16B3748"}, {"retained_wal_bytes", 4096}, {"name", "x"}};
+  SnapshotProgress progress;
+  progress.current_table = "public.orders";
+  progress.rows_done = 7;
+  status.snapshot = progress;
+  auto j = StatusToJson(status);
+  EXPECT_EQ(j["state"], "stopped");
+  EXPECT_EQ(j["name"], "orders");
+  EXPECT_EQ(j["confirmed_lsn"], "0/16B3748");
+  EXPECT_EQ(j["retained_wal_bytes"], 4096);
+  EXPECT_EQ(j["last_event_at"], "2025-01-01T00:00:00.000Z");
+  EXPECT_EQ(j["snapshot"]["current_table"], "public.orders");
+  EXPECT_EQ(j["snapshot"]["rows_done"], 7);
+  EXPECT_TRUE(j["snapshot"]["rows_total"].is_null());
+}
+
+TEST(NatsConventions, LogLevelsParse) {
+  EXPECT_EQ(ParseLogLevel("warn"), LogLevel::kWarning);
+  EXPECT_EQ(ParseLogLevel("warning"), LogLevel::kWarning);
+  EXPECT_EQ(ParseLogLevel("error"), LogLevel::kError);
+  EXPECT_FALSE(ParseLogLevel("loud").has_value());
+}
+
 TEST(NatsConventions, StatusMessageNamesTheThing) {
   std::string message = StatusMessage("could not reach stream \"s\"", NATS_TIMEOUT);
   EXPECT_EQ(message.rfind("could not reach stream \"s\": ", 0), 0u);

@@ -309,8 +309,8 @@ dbct_status_rows(PG_FUNCTION_ARGS)
 	{
 		DbctEntry  *entry = &dbct_registry->entries[i];
 		DbctEntry	copy;
-		Datum		values[13];
-		bool		nulls[13];
+		Datum		values[14];
+		bool		nulls[14];
 
 		if (!entry->in_use || entry->removed || entry->dboid != MyDatabaseId)
 			continue;
@@ -337,6 +337,8 @@ dbct_status_rows(PG_FUNCTION_ARGS)
 		values[10] = Int64GetDatum((int64) copy.snapshot_rows);
 		values[11] = Int32GetDatum(copy.snapshot_tables_done);
 		values[12] = Int32GetDatum(copy.snapshot_tables_total);
+		values[13] = Int64GetDatum(copy.snapshot_rows_total);
+		nulls[13] = (copy.snapshot_table[0] == '\0' || copy.snapshot_rows_total < 0);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	LWLockRelease(dbct_registry->lock);

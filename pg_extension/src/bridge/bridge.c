@@ -178,7 +178,7 @@ DbctBridgeWriteEvent(DbctBridge *bridge, const DbctEvent *event, DbctEncoded *ou
 	source.db = event->db;
 	source.schema = rel ? rel->schema : "";
 	source.table = rel ? rel->table : "";
-	source.snapshot = "false";
+	source.snapshot = event->snapshot ? event->snapshot : "false";
 	source.ts_ms = event->source_ts_us / 1000;
 	source.ts_us = event->source_ts_us;
 	source.tx_id = event->tx_id;

@@ -53,7 +53,8 @@ typedef struct DbctTupleImage
 
 typedef struct DbctEvent
 {
-	char		op;				/* c u d t m */
+	char		op;				/* c u d t m r */
+	const char *snapshot;		/* source.snapshot ("first", "incremental", ...); NULL: "false" */
 	const struct DbctRelEntry *rel; /* NULL for messages */
 	TupleDesc	desc;
 

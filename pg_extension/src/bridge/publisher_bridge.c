@@ -195,10 +195,93 @@ dbct_pub_wait(DbctPublisher *pub, int timeout_ms)
 	dbct_publisher_wait(pub->handle, timeout_ms);
 }
 
-char *
-dbct_pub_put_status(DbctPublisher *pub, const char *json, size_t len)
+static int32_t
+tracking_state_of(DbctState state)
 {
-	if (dbct_publisher_put_status(pub->handle, json, len) != DBCT_OK)
+	switch (state)
+	{
+		case DBCT_STATE_STARTING:
+			return DBCT_TRACKING_STARTING;
+		case DBCT_STATE_SNAPSHOTTING:
+			return DBCT_TRACKING_SNAPSHOTTING;
+		case DBCT_STATE_STREAMING:
+			return DBCT_TRACKING_STREAMING;
+		case DBCT_STATE_RETRYING:
+			return DBCT_TRACKING_RETRYING;
+		case DBCT_STATE_PAUSED:
+			return DBCT_TRACKING_PAUSED;
+		case DBCT_STATE_FAILED:
+			return DBCT_TRACKING_FAILED;
+		case DBCT_STATE_STOPPED:
+			break;
+	}
+	return DBCT_TRACKING_STOPPED;
+}
+
+/* PostgreSQL's timestamptz (µs since 2000-01-01) as ms since the Unix epoch; 0 stays 0. */
+static int64_t
+unix_ms(TimestampTz t)
+{
+	if (t == 0)
+		return 0;
+	return (t + (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY) / 1000;
+}
+
+/*
+ * dbct_pub_put_status — hand the report to the library, which writes the status JSON.
+ */
+char *
+dbct_pub_put_status(DbctPublisher *pub, const DbctStatusReport *report, bool wait)
+{
+	dbct_tracking_status st;
+	char		lsn[32];
+
+	memset(&st, 0, sizeof(st));
+	st.state = tracking_state_of(report->state);
+	st.position = report->position;
+	st.events_total = report->events_total;
+	st.events_per_sec = report->events_per_sec;
+	st.lag_ms = report->lag_ms;
+	st.last_event_at_ms = unix_ms(report->last_event_at);
+	st.last_error = report->last_error;
+	st.has_snapshot = report->has_snapshot;
+	st.snapshot_table = report->snapshot_table;
+	st.snapshot_tables_done = report->snapshot_tables_done;
+	st.snapshot_tables_total = report->snapshot_tables_total;
+	st.snapshot_rows_done = report->snapshot_rows_done;
+	st.snapshot_rows_total = report->snapshot_rows_total;
+	st.slot_name = report->slot_name;
+	if (report->confirmed_lsn != InvalidXLogRecPtr)
+	{
+		snprintf(lsn, sizeof(lsn), "%X/%X", LSN_FORMAT_ARGS(report->confirmed_lsn));
+		st.confirmed_lsn = lsn;
+	}
+	st.retained_wal_bytes = report->retained_wal_bytes;
+	if (dbct_publisher_put_status(pub->handle, &st, wait ? 1 : 0) != DBCT_OK)
+		return error_of(pub);
+	return NULL;
+}
+
+DbctPubResult
+dbct_pub_get_offset(DbctPublisher *pub, char **position, char **error)
+{
+	const char *text = NULL;
+	size_t		len = 0;
+	dbct_status status = dbct_publisher_get_offset(pub->handle, &text, &len);
+
+	if (status != DBCT_OK)
+	{
+		*error = error_of(pub);
+		return result_of(status);
+	}
+	*position = pnstrdup(text, len);
+	return DBCT_PUB_OK;
+}
+
+char *
+dbct_pub_put_offset(DbctPublisher *pub, const char *position, bool wait)
+{
+	if (dbct_publisher_put_offset(pub->handle, position, strlen(position), wait ? 1 : 0) != DBCT_OK)
 		return error_of(pub);
 	return NULL;
 }

@@ -10,6 +10,11 @@
 
 #include "postgres.h"
 
+#include "access/xlogdefs.h"
+#include "utils/timestamp.h"
+
+#include "worker/registry.h"
+
 typedef struct DbctPublisher DbctPublisher;
 
 typedef enum DbctPubResult
@@ -62,6 +67,27 @@ typedef struct DbctOutMessage
 	size_t		value_len;
 } DbctOutMessage;
 
+/* A status report; the library writes the JSON (the same writer as the sidecars'). */
+typedef struct DbctStatusReport
+{
+	DbctState	state;
+	const char *position;		/* last acknowledged Dbct-Position, or NULL */
+	uint64		events_total;
+	double		events_per_sec;
+	int64		lag_ms;			/* -1: unknown */
+	TimestampTz last_event_at;	/* 0: never */
+	const char *last_error;		/* NULL or "": none */
+	bool		has_snapshot;
+	const char *snapshot_table;
+	int64		snapshot_tables_done;
+	int64		snapshot_tables_total;
+	int64		snapshot_rows_done;
+	int64		snapshot_rows_total;	/* -1: unknown */
+	const char *slot_name;
+	XLogRecPtr	confirmed_lsn;
+	int64		retained_wal_bytes; /* -1: unknown */
+} DbctStatusReport;
+
 /* The handle is freed by dbct_pub_close or at process exit. */
 extern DbctPublisher *dbct_pub_open(const DbctPublisherConfig *config);
 extern DbctPubResult dbct_pub_connect(DbctPublisher *pub, char **error);
@@ -73,10 +99,13 @@ extern bool dbct_pub_publish(DbctPublisher *pub, const DbctOutMessage *message);
 extern uint64 dbct_pub_acked(DbctPublisher *pub, char **recovering_reason);
 extern uint64 dbct_pub_in_flight(DbctPublisher *pub);
 extern void dbct_pub_wait(DbctPublisher *pub, int timeout_ms);
-/* Best effort: failures are returned as text, never raised. */
-extern char *dbct_pub_put_status(DbctPublisher *pub, const char *json, size_t len);
+/* Best effort: failures are returned as text, never raised. wait: for the acknowledgement. */
+extern char *dbct_pub_put_status(DbctPublisher *pub, const DbctStatusReport *report, bool wait);
 extern char *dbct_pub_log(DbctPublisher *pub, const char *level, const char *message,
 						  const char *fields_json);
+/* The offsets entry (KV dbchangetracking-offsets): *position "" when none. */
+extern DbctPubResult dbct_pub_get_offset(DbctPublisher *pub, char **position, char **error);
+extern char *dbct_pub_put_offset(DbctPublisher *pub, const char *position, bool wait);
 extern DbctPubResult dbct_pub_delete_stream(DbctPublisher *pub, char **error);
 extern void dbct_pub_close(DbctPublisher *pub);
 

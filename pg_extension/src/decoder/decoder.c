@@ -591,6 +591,26 @@ dbct_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn, XLogRecPtr mess
 	DbctEncoded encoded;
 	XLogRecPtr	commit_lsn;
 
+	/*
+	 * PostgreSQL passes a non-transactional message the END of its record, where the next
+	 * record (maybe a commit) starts: as a position that would tie with that commit's events.
+	 * The record's start orders it strictly after every commit before it and before every
+	 * commit after it; it is the record being decoded right now.
+	 */
+	XLogRecPtr	position_lsn = transactional ? message_lsn : ctx->reader->ReadRecPtr;
+
+	/* snapshot watermarks are the worker's own bookkeeping, never events */
+	if (strncmp(prefix, DBCT_WATERMARK_PREFIX, strlen(DBCT_WATERMARK_PREFIX)) == 0)
+	{
+		if (state->opts.framed)
+		{
+			commit_lsn = transactional ? txn->final_lsn : position_lsn;
+			write_payload(ctx, state, DBCT_FRAME_WATERMARK, 0, 0, commit_lsn, position_lsn,
+						  InvalidXLogRecPtr, prefix, message, message_size, NULL, 0);
+		}
+		return;
+	}
+
 	/* message.prefix.include/exclude.list: whole-prefix regular expressions, as Debezium */
 	if ((opts->message_prefix_include &&
 		 !DbctPatternListMatches(opts->message_prefix_include, prefix)) ||
@@ -600,6 +620,7 @@ dbct_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn, XLogRecPtr mess
 		note_filtered(ctx, state);
 		return;
 	}
+
 	old = MemoryContextSwitchTo(state->change_cxt);
 	load_db_name(state);
 	init_event(&event, state, transactional ? txn : NULL, NULL, NULL, 'm', message_lsn);
@@ -616,8 +637,8 @@ dbct_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn, XLogRecPtr mess
 	 * A non-transactional message is emitted when decoded, between the commits before and
 	 * after its LSN: its own LSN orders it among them.
 	 */
-	commit_lsn = transactional ? txn->final_lsn : message_lsn;
-	write_payload(ctx, state, DBCT_FRAME_MESSAGE, 'm', 0, commit_lsn, message_lsn,
+	commit_lsn = transactional ? txn->final_lsn : position_lsn;
+	write_payload(ctx, state, DBCT_FRAME_MESSAGE, 'm', 0, commit_lsn, position_lsn,
 				  InvalidXLogRecPtr, "", encoded.key, encoded.key_len,
 				  encoded.value, encoded.value_len);
 

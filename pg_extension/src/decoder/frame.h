@@ -28,8 +28,19 @@ typedef enum DbctFrameKind {
 	DBCT_FRAME_CHANGE = 1,		/* row change: c, u, d, r, t */
 	DBCT_FRAME_TX_BEGIN = 2,	/* transaction metadata BEGIN (subject N.transaction) */
 	DBCT_FRAME_TX_END = 3,		/* transaction metadata END (subject N.transaction) */
-	DBCT_FRAME_MESSAGE = 4		/* logical message, op m (subject N.message) */
+	DBCT_FRAME_MESSAGE = 4,		/* logical message, op m (subject N.message) */
+	DBCT_FRAME_WATERMARK = 5	/* snapshot watermark: never published (value_len 0); the
+								 * table bytes carry the message prefix, the key bytes its
+								 * content */
 } DbctFrameKind;
+
+/*
+ * Logical messages whose prefix starts with this are the snapshot's watermarks
+ * (snapshot/snapshot.c): "dbchangetracking.watermark.<tracking>". The plugin never writes them
+ * as events; in framed mode it hands them to the worker as DBCT_FRAME_WATERMARK frames.
+ */
+#define DBCT_WATERMARK_PREFIX "dbchangetracking.watermark."
+
 
 typedef struct DbctFrameHeader
 {
@@ -38,7 +49,7 @@ typedef struct DbctFrameHeader
 	char		op;				/* Debezium op, or 0 for transaction records */
 	uint16_t	index;			/* event index among events sharing (commit_lsn, lsn) */
 	uint64_t	commit_lsn;		/* commit record LSN of the transaction; for a
-								 * non-transactional message its own LSN, which
+								 * non-transactional message its record's start, which
 								 * orders it between the commits around it */
 	uint64_t	lsn;			/* LSN of the change */
 	uint64_t	end_lsn;		/* TX_END frames: the transaction's end LSN; the slot may be

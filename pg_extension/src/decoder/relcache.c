@@ -459,3 +459,14 @@ DbctRelCacheGet(Relation relation)
 		build_entry(entry, relation);
 	return entry;
 }
+
+/*
+ * DbctRelCacheForget
+ *		Forgets the plan of relid. The snapshot builds plans from the current catalog, the
+ *		decoder from the historic one: neither may use the other's.
+ */
+void
+DbctRelCacheForget(Oid relid)
+{
+	relcache_callback((Datum) 0, relid);
+}

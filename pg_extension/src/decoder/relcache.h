@@ -107,5 +107,7 @@ typedef struct DbctRelEntry
 
 extern void DbctRelCacheInit(MemoryContext parent, const DbctDecoderOptions *options);
 extern DbctRelEntry *DbctRelCacheGet(Relation relation);
+/* Drops the plan of relid, so the next use rebuilds it from the catalog it then sees. */
+extern void DbctRelCacheForget(Oid relid);
 
 #endif							/* DBCT_DECODER_RELCACHE_H */

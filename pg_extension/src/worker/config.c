@@ -31,7 +31,7 @@ static const char *const config_query =
 "       o->'nats'->'stream'->>'maxMessages', o->'nats'->'stream'->>'maxBytes',"
 "       o->'nats'->'stream'->>'maxAge', o->'nats'->'stream'->>'storage',"
 "       o->'nats'->'stream'->>'replicas', o->'nats'->'stream'->>'duplicateWindow',"
-"       o->'nats'->>'confirmDelay'"
+"       o->'nats'->>'confirmDelay', o->>'heartbeatIntervalMs'"
 "  FROM dbchangetracking.tracking_config t, LATERAL (SELECT t.options AS o) x"
 " WHERE t.name = $1";
 
@@ -147,6 +147,7 @@ dbct_load_tracking_config(const char *name, DbctTrackingConfig *config)
 		config->stream_duplicate_window_ms =
 			dbct_parse_duration_ms(value_or_null(18), "nats.stream.duplicateWindow");
 		config->confirm_delay_ms = dbct_parse_duration_ms(value_or_null(19), "nats.confirmDelay");
+		config->heartbeat_interval_ms = int_or_zero(20, "heartbeatIntervalMs");
 		MemoryContextSwitchTo(spi);
 
 		/* output plugin options */

@@ -120,6 +120,7 @@ dbct_registry_add(Oid dboid, const char *name, bool paused)
 		entry->next_start_at = 0;
 		entry->snapshot_table[0] = '\0';
 		entry->snapshot_rows = 0;
+		entry->snapshot_rows_total = -1;
 		entry->snapshot_tables_done = 0;
 		entry->snapshot_tables_total = 0;
 		SpinLockRelease(&entry->mutex);

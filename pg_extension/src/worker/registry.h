@@ -60,7 +60,8 @@ typedef struct DbctEntry
 	TimestampTz next_start_at;
 	/* snapshot progress */
 	char		snapshot_table[2 * NAMEDATALEN + 2];
-	uint64		snapshot_rows;
+	uint64		snapshot_rows;	/* rows of snapshot_table published */
+	int64		snapshot_rows_total;	/* its estimated row count; -1: unknown */
 	int			snapshot_tables_done;
 	int			snapshot_tables_total;
 } DbctEntry;

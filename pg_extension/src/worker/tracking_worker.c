@@ -54,6 +54,8 @@
 #define STATUS_INTERVAL_MS 5000		/* SPEC §4: status refreshed at least every 5 s */
 #define BACKOFF_MIN_MS 500
 #define BACKOFF_MAX_MS 30000
+#define OFFSET_INTERVAL_MS 1000		/* the offsets entry is written at most this often */
+#define ACKED_BUCKET_MS 1000		/* acknowledged positions kept per this span (confirmDelay) */
 
 /* A transaction end waiting for its frames to be acknowledged (and confirmDelay to pass). */
 typedef struct PendingConfirm
@@ -62,6 +64,24 @@ typedef struct PendingConfirm
 	XLogRecPtr	end_lsn;
 	TimestampTz acked_at;		/* 0 until acknowledged */
 } PendingConfirm;
+
+/* A positioned message in flight, or (acked_at set) a span of acknowledged ones. */
+typedef struct PositionMark
+{
+	uint64		seq;
+	DbctPosition pos;
+	TimestampTz opened_at;		/* acknowledged spans: when the span began */
+	TimestampTz acked_at;		/* acknowledged spans: its newest acknowledgement */
+} PositionMark;
+
+/* A FIFO of marks, grown on demand. */
+typedef struct MarkQueue
+{
+	PositionMark *items;
+	int			head;
+	int			count;
+	int			cap;
+} MarkQueue;
 
 /* Everything one attempt of the worker holds. */
 typedef struct WorkerState
@@ -90,12 +110,35 @@ typedef struct WorkerState
 	TimestampTz rate_at;
 	TimestampTz caught_up_at;
 	TimestampTz status_sent_at;
+	TimestampTz heartbeat_at;	/* when the last heartbeat was published */
 	char	   *recovering;		/* why the publisher is resending, or NULL */
+
+	/*
+	 * The offsets entry (KV dbchangetracking-offsets, key N): the newest position whose
+	 * message and every earlier one JetStream acknowledged (and, with confirmDelay, that long
+	 * ago). Heartbeats may push every change out of a bounded stream; this entry still knows
+	 * where the stream ended.
+	 */
+	MarkQueue	in_flight;		/* positioned messages not acknowledged yet */
+	MarkQueue	acked_spans;	/* acknowledged, waiting for confirmDelay */
+	bool		has_acked;
+	DbctPosition acked_pos;		/* newest acknowledged position (the status' position) */
+	bool		has_durable;
+	DbctPosition durable;		/* newest position the offsets entry may hold */
+	bool		durable_stored; /* the offsets entry holds it */
+	TimestampTz offset_sent_at;
+	bool		connected;		/* NATS was reached: the control plane may be written */
+	bool		final_reported; /* the last status before exit was written */
 } WorkerState;
 
 static WorkerState ws;
 
+/* SIGTERM arrived (ProcessInterrupts clears ProcDiePending before the FATAL, so keep our own). */
+static volatile sig_atomic_t got_sigterm = false;
+
 static void publish_frame(const char *data, Size len);
+static void update_status(bool force);
+static void report_final(DbctState state);
 
 /* ---- positions ------------------------------------------------------------------------------ */
 
@@ -194,6 +237,15 @@ detach_from_entry(int code, Datum arg)
 
 	if (entry == NULL)
 		return;
+
+	/*
+	 * Stopped by SIGTERM (server shutdown, pg_terminate_backend): a clean stop too, so the
+	 * control plane says 'stopped' rather than going stale. The C++ side never calls
+	 * PostgreSQL, so it is safe to use here.
+	 */
+	if (got_sigterm && ws.connected && !ws.final_reported)
+		report_final(DBCT_STATE_STOPPED);
+
 	SpinLockAcquire(&entry->mutex);
 	if (entry->pid == MyProcPid)
 	{
@@ -254,7 +306,181 @@ retry_nats(DbctPubResult (*step) (DbctPublisher *, char **), const char *what)
 	}
 }
 
+/* ---- the offsets entry ---------------------------------------------------------------------- */
+
+static PositionMark *
+mark_at(MarkQueue *q, int i)
+{
+	return &q->items[(q->head + i) % q->cap];
+}
+
+static PositionMark *
+mark_push(MarkQueue *q)
+{
+	if (q->count == q->cap)
+	{
+		int			new_cap = Max(q->cap * 2, 256);
+		PositionMark *grown = MemoryContextAlloc(TopMemoryContext,
+												 sizeof(PositionMark) * new_cap);
+
+		for (int i = 0; i < q->count; i++)
+			grown[i] = *mark_at(q, i);
+		if (q->items)
+			pfree(q->items);
+		q->items = grown;
+		q->cap = new_cap;
+		q->head = 0;
+	}
+	q->count++;
+	return mark_at(q, q->count - 1);
+}
+
+static void
+mark_pop(MarkQueue *q)
+{
+	q->head = (q->head + 1) % q->cap;
+	q->count--;
+}
+
+/*
+ * note_published_position — remember the position of the message just published (seq) until
+ * JetStream acknowledges it.
+ */
+static void
+note_published_position(const DbctPosition *pos)
+{
+	PositionMark *m = mark_push(&ws.in_flight);
+
+	m->seq = ws.last_seq;
+	m->pos = *pos;
+	m->opened_at = 0;
+	m->acked_at = 0;
+}
+
+/*
+ * advance_durable — move acknowledged positions through confirmDelay to the one the offsets
+ * entry may hold. Acknowledgements are kept in spans of ACKED_BUCKET_MS, so memory stays
+ * bounded by confirmDelay / ACKED_BUCKET_MS however fast the events come.
+ */
+static void
+advance_durable(TimestampTz now)
+{
+	bool		newly_acked = false;
+	DbctPosition newest;
+
+	while (ws.in_flight.count > 0 && mark_at(&ws.in_flight, 0)->seq <= ws.acked)
+	{
+		newest = mark_at(&ws.in_flight, 0)->pos;
+		newly_acked = true;
+		mark_pop(&ws.in_flight);
+	}
+	if (newly_acked)
+	{
+		PositionMark *last = ws.acked_spans.count > 0
+			? mark_at(&ws.acked_spans, ws.acked_spans.count - 1) : NULL;
+
+		if (!ws.has_acked || dbct_compare_position(&newest, &ws.acked_pos) > 0)
+		{
+			ws.acked_pos = newest;
+			ws.has_acked = true;
+		}
+		if (last == NULL || last->opened_at <= now - (TimestampTz) ACKED_BUCKET_MS * 1000)
+		{
+			last = mark_push(&ws.acked_spans);
+			last->opened_at = now;
+		}
+		last->pos = ws.acked_pos;
+		last->acked_at = now;
+	}
+	while (ws.acked_spans.count > 0)
+	{
+		PositionMark *m = mark_at(&ws.acked_spans, 0);
+
+		if (m->acked_at > now - (TimestampTz) ws.config.confirm_delay_ms * 1000)
+			break;
+		if (!ws.has_durable || dbct_compare_position(&m->pos, &ws.durable) > 0)
+		{
+			ws.durable = m->pos;
+			ws.has_durable = true;
+			ws.durable_stored = false;
+		}
+		mark_pop(&ws.acked_spans);
+	}
+}
+
+/*
+ * store_offset — write the offsets entry when it changed: at most every OFFSET_INTERVAL_MS
+ * without waiting, or (wait) now and acknowledged, before a clean exit.
+ */
+static void
+store_offset(TimestampTz now, bool wait)
+{
+	char		text[64];
+	char	   *error;
+
+	if (!ws.connected || !ws.has_durable || ws.durable_stored)
+		return;
+	if (!wait && now - ws.offset_sent_at < (TimestampTz) OFFSET_INTERVAL_MS * 1000)
+		return;
+	dbct_format_position(text, sizeof(text), &ws.durable);
+	error = dbct_pub_put_offset(ws.pub, text, wait);
+	ws.offset_sent_at = now;
+	if (error != NULL)
+	{
+		ereport(DEBUG1, (errmsg("could not write the offset of tracking \"%s\" to NATS: %s",
+								ws.config.name, error)));
+		return;
+	}
+	ws.durable_stored = true;
+}
+
 /* ---- confirmation --------------------------------------------------------------------------- */
+
+/*
+ * restart_if_tail_may_be_lost — with confirmDelay, a NATS server that went away may come back
+ * without its newest (acknowledged, unsynced) messages. The publisher's resync only resends
+ * what is still unacknowledged, so end the attempt: the restart reads the stream's real last
+ * position and re-reads the lost tail from the slot, which was kept behind for this.
+ */
+static void
+restart_if_tail_may_be_lost(const char *reason)
+{
+	if (ws.config.confirm_delay_ms > 0)
+		ereport(ERROR,
+				(errmsg("restarting from the stream's last position after a NATS failure: %s",
+						reason)));
+}
+
+/*
+ * note_publisher_state — 'retrying' with the reason while the publisher resends, 'streaming'
+ * again once it is through (wherever the worker polled it: while blocked on the in-flight
+ * bound too, or the state would stay 'retrying').
+ */
+static void
+note_publisher_state(char *reason)
+{
+	if (reason != NULL)
+	{
+		restart_if_tail_may_be_lost(reason);
+		if (ws.recovering == NULL || strcmp(ws.recovering, reason) != 0)
+		{
+			if (ws.recovering == NULL)
+				ereport(LOG, (errmsg("dbchangetracking \"%s\": resending to NATS: %s",
+									 ws.config.name, reason)));
+			else
+				pfree(ws.recovering);
+			ws.recovering = MemoryContextStrdup(TopMemoryContext, reason);
+			set_state(DBCT_STATE_RETRYING, psprintf("NATS: %s", reason));
+		}
+		pfree(reason);
+	}
+	else if (ws.recovering != NULL)
+	{
+		pfree(ws.recovering);
+		ws.recovering = NULL;
+		set_state(DBCT_STATE_STREAMING, "");
+	}
+}
 
 static void
 push_pending(uint64 seq_needed, XLogRecPtr end_lsn)
@@ -303,20 +529,9 @@ confirm_acknowledged(XLogRecPtr idle_upto)
 	char	   *reason = NULL;
 
 	ws.acked = dbct_pub_acked(ws.pub, &reason);
-	if (reason != NULL)
-	{
-		if (ws.recovering == NULL)
-			ereport(LOG, (errmsg("dbchangetracking \"%s\": resending to NATS: %s",
-								 ws.config.name, reason)));
-		ws.recovering = MemoryContextStrdup(TopMemoryContext, reason);
-		set_state(DBCT_STATE_RETRYING, psprintf("NATS: %s", reason));
-	}
-	else if (ws.recovering != NULL)
-	{
-		pfree(ws.recovering);
-		ws.recovering = NULL;
-		set_state(DBCT_STATE_STREAMING, "");
-	}
+	note_publisher_state(reason);
+	advance_durable(now);
+	store_offset(now, false);
 
 	for (int i = 0; i < ws.pending_count; i++)
 	{
@@ -374,8 +589,7 @@ publish_message(DbctOutMessage *msg)
 
 		dbct_pub_wait(ws.pub, 100);
 		ws.acked = dbct_pub_acked(ws.pub, &reason);
-		if (reason != NULL)
-			set_state(DBCT_STATE_RETRYING, psprintf("NATS: %s", reason));
+		note_publisher_state(reason);
 		CHECK_FOR_INTERRUPTS();
 		if (ConfigReloadPending)
 		{
@@ -438,6 +652,7 @@ publish_frame(const char *data, Size len)
 		msg.value = value;
 		msg.value_len = hdr.value_len;
 		publish_message(&msg);
+		note_published_position(&pos);
 		if (hdr.kind == DBCT_FRAME_CHANGE || hdr.kind == DBCT_FRAME_MESSAGE)
 		{
 			ws.events_total++;
@@ -448,6 +663,120 @@ publish_frame(const char *data, Size len)
 
 	if (hdr.kind == DBCT_FRAME_TX_END && hdr.end_lsn != InvalidXLogRecPtr)
 		push_pending(ws.last_seq, hdr.end_lsn);
+}
+
+/* ---- for the snapshot (snapshot/snapshot.c) ------------------------------------------------ */
+
+/*
+ * dbct_worker_publish_row — publishes one row read by the snapshot at pos; returns its message
+ * sequence number. A row at or before the stream's last position is already there: skipped,
+ * returning 0.
+ */
+uint64
+dbct_worker_publish_row(const DbctPosition *pos, const char *table, size_t table_len,
+						const char *key, size_t key_len, const char *value, size_t value_len)
+{
+	DbctOutMessage msg;
+	char		position[64];
+
+	if (ws.has_resume && dbct_compare_position(pos, &ws.resume) <= 0)
+		return 0;
+	memset(&msg, 0, sizeof(msg));
+	msg.subject = DBCT_PUB_CHANGE;
+	msg.position_len = dbct_format_position(position, sizeof(position), pos);
+	msg.position = position;
+	msg.op = 'r';
+	msg.table = table;
+	msg.table_len = table_len;
+	msg.key = key;
+	msg.key_len = key_len;
+	msg.value = value;
+	msg.value_len = value_len;
+	publish_message(&msg);
+	note_published_position(pos);
+	ws.events_total++;
+	return ws.last_seq;
+}
+
+/*
+ * dbct_worker_acked_through — whether every message up to seq is acknowledged by JetStream;
+ * waits up to wait_ms for acknowledgements first.
+ */
+bool
+dbct_worker_acked_through(uint64 seq, int wait_ms)
+{
+	char	   *reason = NULL;
+
+	ws.acked = dbct_pub_acked(ws.pub, &reason);
+	if (ws.acked < seq && wait_ms > 0)
+	{
+		dbct_pub_wait(ws.pub, wait_ms);
+		ws.acked = dbct_pub_acked(ws.pub, &reason);
+	}
+	return ws.acked >= seq;
+}
+
+/* dbct_worker_resume_position — the stream's last position when the worker started. */
+bool
+dbct_worker_resume_position(DbctPosition *pos)
+{
+	if (ws.has_resume)
+		*pos = ws.resume;
+	return ws.has_resume;
+}
+
+DbctEntry *
+dbct_worker_entry(void)
+{
+	return ws.entry;
+}
+
+/*
+ * heartbeat_if_due — Debezium's heartbeat (key {"serverName": N}, value {"ts_ms": now}) on
+ * dbchangetracking.N.heartbeat every heartbeatIntervalMs. Returns the ms until the next one
+ * (IDLE_WAIT_MS when heartbeats are off). Called between WAL records, never inside a
+ * transaction's frames.
+ */
+static int
+heartbeat_if_due(void)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	int64		interval_ms = ws.config.heartbeat_interval_ms;
+	int64		due_in_ms;
+
+	if (interval_ms <= 0)
+		return IDLE_WAIT_MS;
+	due_in_ms = interval_ms - (now - ws.heartbeat_at) / 1000;
+	if (due_in_ms <= 0)
+	{
+		DbctOutMessage msg;
+		char		tag[64];
+		char		value[64];
+		StringInfoData key;
+
+		initStringInfo(&key);
+		appendStringInfoString(&key, "{\"serverName\":");
+		escape_json(&key, ws.config.name);
+		appendStringInfoChar(&key, '}');
+		/* unique per heartbeat: it becomes the Nats-Msg-Id */
+		snprintf(tag, sizeof(tag), "%d-" INT64_FORMAT, MyProcPid, (int64) now);
+		snprintf(value, sizeof(value), "{\"ts_ms\":" INT64_FORMAT "}",
+				 (now + (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY) / 1000);
+
+		memset(&msg, 0, sizeof(msg));
+		msg.subject = DBCT_PUB_HEARTBEAT;
+		msg.position = tag;
+		msg.position_len = strlen(tag);
+		msg.key = key.data;
+		msg.key_len = key.len;
+		msg.value = value;
+		msg.value_len = strlen(value);
+		publish_message(&msg);
+		pfree(key.data);
+		ws.heartbeat_at = now;
+		due_in_ms = interval_ms;
+	}
+	return (int) Min(due_in_ms, IDLE_WAIT_MS);
 }
 
 /* Output plugin writer callbacks (the LogicalDecodingContext's prepare_write and write). */
@@ -494,8 +823,59 @@ publisher_config(DbctPublisherConfig *pc)
 /* ---- status --------------------------------------------------------------------------------- */
 
 /*
- * update_status — counters for the status view; every STATUS_INTERVAL_MS also the status
- * key in NATS (best effort: a failure there never stops the tracking).
+ * send_status — the status key in NATS, from the registry entry and the worker's positions.
+ */
+static void
+send_status(DbctState state, bool wait)
+{
+	DbctEntry  *entry = ws.entry;
+	DbctEntry	copy;
+	DbctStatusReport report;
+	char		position[64];
+	char	   *error;
+
+	if (!ws.connected)
+		return;
+	SpinLockAcquire(&entry->mutex);
+	memcpy(&copy, entry, sizeof(copy));
+	SpinLockRelease(&entry->mutex);
+
+	memset(&report, 0, sizeof(report));
+	report.state = state;
+	if (ws.has_acked)
+	{
+		dbct_format_position(position, sizeof(position), &ws.acked_pos);
+		report.position = position;
+	}
+	report.events_total = copy.events_total;
+	report.events_per_sec = copy.events_per_sec;
+	report.lag_ms = copy.lag_ms;
+	report.last_event_at = copy.last_event_at;
+	report.last_error = copy.last_error;
+	report.has_snapshot = copy.snapshot_table[0] != '\0' || state == DBCT_STATE_SNAPSHOTTING;
+	report.snapshot_table = copy.snapshot_table;
+	report.snapshot_tables_done = copy.snapshot_tables_done;
+	report.snapshot_tables_total = copy.snapshot_tables_total;
+	report.snapshot_rows_done = (int64) copy.snapshot_rows;
+	report.snapshot_rows_total = copy.snapshot_rows_total;
+	report.slot_name = ws.config.slot_name;
+	report.confirmed_lsn = ws.confirmed_lsn;
+	report.retained_wal_bytes = -1;
+	if (MyReplicationSlot != NULL && MyReplicationSlot->data.restart_lsn != InvalidXLogRecPtr)
+	{
+		XLogRecPtr	end = GetXLogInsertRecPtr();
+		XLogRecPtr	restart = MyReplicationSlot->data.restart_lsn;
+
+		report.retained_wal_bytes = end > restart ? (int64) (end - restart) : 0;
+	}
+	error = dbct_pub_put_status(ws.pub, &report, wait);
+	if (error != NULL)
+		ereport(DEBUG1, (errmsg("could not write the status to NATS: %s", error)));
+}
+
+/*
+ * update_status — counters for the status view; every STATUS_INTERVAL_MS (or when forced) also
+ * the status key in NATS, without waiting (a failure there never stops the tracking).
  */
 static void
 update_status(bool force)
@@ -503,9 +883,6 @@ update_status(bool force)
 	TimestampTz now = GetCurrentTimestamp();
 	DbctEntry  *entry = ws.entry;
 	long		elapsed_ms = (long) ((now - ws.rate_at) / 1000);
-	DbctEntry	copy;
-	StringInfoData json;
-	char	   *error;
 
 	SpinLockAcquire(&entry->mutex);
 	if (entry->events_total != ws.events_total)
@@ -518,65 +895,48 @@ update_status(bool force)
 		ws.events_at_rate = ws.events_total;
 		ws.rate_at = now;
 	}
-	memcpy(&copy, entry, sizeof(copy));
 	SpinLockRelease(&entry->mutex);
 
 	if (!force && now - ws.status_sent_at < (TimestampTz) STATUS_INTERVAL_MS * 1000)
 		return;
 	ws.status_sent_at = now;
-
-	initStringInfo(&json);
-	appendStringInfoString(&json, "{\"name\":");
-	escape_json(&json, ws.config.name);
-	appendStringInfo(&json, ",\"type\":\"postgres\",\"state\":\"%s\",\"host\":",
-					 dbct_state_name(copy.state));
-	{
-		char		host[256];
-
-		if (gethostname(host, sizeof(host)) != 0)
-			strlcpy(host, "", sizeof(host));
-		host[sizeof(host) - 1] = '\0';
-		escape_json(&json, host);
-	}
-	appendStringInfo(&json, ",\"pid\":%d,\"version\":\"0.1.0\",\"position\":\"%X/%X\""
-					 ",\"events_total\":" UINT64_FORMAT ",\"events_per_sec\":%.1f"
-					 ",\"lag_ms\":" INT64_FORMAT,
-					 MyProcPid, LSN_FORMAT_ARGS(ws.confirmed_lsn), copy.events_total,
-					 copy.events_per_sec, copy.lag_ms);
-	appendStringInfo(&json, ",\"last_event_at\":");
-	if (copy.last_event_at != 0)
-		escape_json(&json, timestamptz_to_str(copy.last_event_at));
-	else
-		appendStringInfoString(&json, "null");
-	appendStringInfoString(&json, ",\"last_error\":");
-	if (copy.last_error[0] != '\0')
-		escape_json(&json, copy.last_error);
-	else
-		appendStringInfoString(&json, "null");
-	appendStringInfo(&json, ",\"snapshot\":{\"table\":");
-	if (copy.snapshot_table[0] != '\0')
-		escape_json(&json, copy.snapshot_table);
-	else
-		appendStringInfoString(&json, "null");
-	appendStringInfo(&json, ",\"rows\":" UINT64_FORMAT ",\"tables_done\":%d,\"tables_total\":%d}",
-					 copy.snapshot_rows, copy.snapshot_tables_done, copy.snapshot_tables_total);
-	appendStringInfoString(&json, ",\"updated_at\":");
-	escape_json(&json, timestamptz_to_str(now));
-	appendStringInfoChar(&json, '}');
-
-	error = dbct_pub_put_status(ws.pub, json.data, json.len);
-	if (error != NULL)
-		ereport(DEBUG1, (errmsg("could not write the status to NATS: %s", error)));
-	pfree(json.data);
+	send_status(entry->state, false);
 }
 
-/* Log line to the server log and the NATS log stream. */
+/*
+ * report_final — the last status and offset of this process, acknowledged before it exits
+ * (for `dbct flows ls`: 'stopped' or 'paused', never a stale 'streaming').
+ */
+static void
+report_final(DbctState state)
+{
+	ws.final_reported = true;
+	store_offset(GetCurrentTimestamp(), true);
+	send_status(state, true);
+}
+
+/*
+ * dbct_worker_log — one notable line to the server log and to the tracking's log stream in
+ * NATS (the library writes the line, the same form as the sidecars'). fields_json: a JSON
+ * object or NULL.
+ */
+void
+dbct_worker_log(const char *level, const char *fields_json, const char *message)
+{
+	ereport(LOG, (errmsg("dbchangetracking \"%s\": %s", ws.config.name, message)));
+	if (ws.pub != NULL && ws.connected)
+	{
+		char	   *error = dbct_pub_log(ws.pub, level, message, fields_json);
+
+		if (error != NULL)
+			ereport(DEBUG1, (errmsg("could not write a log line to NATS: %s", error)));
+	}
+}
+
 static void
 log_line(const char *level, const char *message)
 {
-	ereport(LOG, (errmsg("dbchangetracking \"%s\": %s", ws.config.name, message)));
-	if (ws.pub != NULL)
-		(void) dbct_pub_log(ws.pub, level, message, NULL);
+	dbct_worker_log(level, NULL, message);
 }
 
 /* ---- decoding ------------------------------------------------------------------------------- */
@@ -603,6 +963,9 @@ decode_available(LogicalDecodingContext *ctx)
 					(errmsg("could not read WAL for logical decoding: %s", errm)));
 		if (record != NULL)
 			LogicalDecodingProcessRecord(ctx, ctx->reader);
+		/* a snapshot chunk is complete: its rows go out before anything decoded after it */
+		if (dbct_snapshot_holds_decoding())
+			return false;
 		CHECK_FOR_INTERRUPTS();
 		if ((n & 1023) == 1023)
 			confirm_acknowledged(InvalidXLogRecPtr);
@@ -695,6 +1058,58 @@ drop_stream_and_exit(void)
 	proc_exit(0);
 }
 
+/*
+ * resume_from_offsets_entry — heartbeats (or other limits) may have pushed every change out of
+ * the stream, leaving it without a last Dbct-Position: resume after the newer of the stream's
+ * last position and the offsets entry. An entry ahead of this server's WAL is from another
+ * server (a tracking of the same name elsewhere): ignored.
+ */
+static void
+resume_from_offsets_entry(void)
+{
+	char	   *offset = NULL;
+	char	   *error = NULL;
+	DbctPosition pos;
+
+	for (;;)
+	{
+		DbctPubResult r = dbct_pub_get_offset(ws.pub, &offset, &error);
+
+		if (r == DBCT_PUB_OK)
+			break;
+		if (r == DBCT_PUB_FAILED)
+			ereport(ERROR, (errmsg("could not read the offsets entry: %s", error)));
+		set_state(DBCT_STATE_RETRYING, psprintf("could not read the offsets entry: %s", error));
+		if (should_stop())
+			proc_exit(0);
+		nap(1000);
+	}
+	if (offset[0] == '\0')
+		return;
+	if (!dbct_parse_position(offset, &pos))
+	{
+		ereport(LOG, (errmsg("dbchangetracking \"%s\": the offsets entry \"%s\" is not a PostgreSQL position; ignored",
+							 ws.config.name, offset)));
+		return;
+	}
+	if (pos.commit_lsn > GetXLogInsertRecPtr() || pos.lsn > GetXLogInsertRecPtr())
+	{
+		ereport(LOG, (errmsg("dbchangetracking \"%s\": the offsets entry %s is ahead of this server's WAL; ignored",
+							 ws.config.name, offset)));
+		return;
+	}
+	ws.durable = pos;
+	ws.has_durable = true;
+	ws.durable_stored = true;
+	if (!ws.has_resume || dbct_compare_position(&pos, &ws.resume) > 0)
+	{
+		ereport(LOG, (errmsg("dbchangetracking \"%s\": the offsets entry %s is newer than the stream's last position; resuming after it",
+							 ws.config.name, offset)));
+		ws.resume = pos;
+		ws.has_resume = true;
+	}
+}
+
 static void
 run(void)
 {
@@ -720,8 +1135,10 @@ run(void)
 	set_state(DBCT_STATE_STARTING, NULL);
 	publisher_config(&pc);
 	ws.pub = dbct_pub_open(&pc);
-	if (!retry_nats(dbct_pub_connect, "could not connect to NATS") ||
-		!retry_nats(dbct_pub_ensure_stream, "could not prepare the stream"))
+	if (!retry_nats(dbct_pub_connect, "could not connect to NATS"))
+		proc_exit(0);
+	ws.connected = true;
+	if (!retry_nats(dbct_pub_ensure_stream, "could not prepare the stream"))
 		proc_exit(0);
 	for (;;)
 	{
@@ -742,6 +1159,14 @@ run(void)
 				(errmsg("the stream of tracking \"%s\" ends with Dbct-Position \"%s\", which is not a PostgreSQL position",
 						ws.config.name, last_position),
 				 errhint("The stream must only be written by this tracking.")));
+	resume_from_offsets_entry();
+	if (ws.has_resume)
+	{
+		ws.acked_pos = ws.resume;
+		ws.has_acked = true;
+		last_position = palloc(64);
+		dbct_format_position(last_position, 64, &ws.resume);
+	}
 
 	ctx = start_decoding();
 	log_line("info", ws.has_resume
@@ -756,6 +1181,7 @@ run(void)
 	for (;;)
 	{
 		bool		caught_up;
+		int			idle_ms;
 
 		CHECK_FOR_INTERRUPTS();
 		if (ConfigReloadPending)
@@ -784,14 +1210,21 @@ run(void)
 			SpinLockRelease(&ws.entry->mutex);
 		}
 		update_status(false);
+		idle_ms = heartbeat_if_due();
 
 		if (caught_up)
-			nap(dbct_pub_in_flight(ws.pub) > 0 || ws.pending_count > 0 ? ACK_WAIT_MS : IDLE_WAIT_MS);
+			nap(dbct_pub_in_flight(ws.pub) > 0 || ws.pending_count > 0 ? ACK_WAIT_MS : idle_ms);
 	}
 
 	finish();
-	update_status(true);
+	update_status(false);
 	log_line("info", ws.entry->paused ? "paused" : "stopped");
+	if (ws.entry->paused)
+		report_final(DBCT_STATE_PAUSED);
+	else if (ws.entry->removed || !ws.entry->in_use)
+		report_final(DBCT_STATE_STOPPED);
+	else
+		report_final(DBCT_STATE_STARTING);	/* restarting with new settings */
 	if (ws.entry->removed && ws.entry->drop_stream && !ws.entry->stream_dropped)
 	{
 		if (dbct_pub_delete_stream(ws.pub, &error) != DBCT_PUB_OK)
@@ -802,6 +1235,13 @@ run(void)
 		LWLockRelease(dbct_registry->lock);
 	}
 	proc_exit(0);
+}
+
+static void
+handle_sigterm(SIGNAL_ARGS)
+{
+	got_sigterm = true;
+	die(postgres_signal_arg);
 }
 
 /*
@@ -815,7 +1255,7 @@ dbct_tracking_main(Datum arg)
 	Oid			dboid;
 	MemoryContext worker_context;
 
-	pqsignal(SIGTERM, die);
+	pqsignal(SIGTERM, handle_sigterm);
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	BackgroundWorkerUnblockSignals();
 
@@ -862,8 +1302,11 @@ dbct_tracking_main(Datum arg)
 		MemoryContextSwitchTo(worker_context);
 		edata = CopyErrorData();
 		record_failure(edata->message ? edata->message : "unknown error");
-		if (ws.pub != NULL)
+		if (ws.pub != NULL && ws.connected)
+		{
 			(void) dbct_pub_log(ws.pub, "error", edata->message, NULL);
+			update_status(true);	/* 'retrying' with the reason, before the restart */
+		}
 		PG_RE_THROW();
 	}
 	PG_END_TRY();

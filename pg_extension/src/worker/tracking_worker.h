@@ -47,6 +47,7 @@ typedef struct DbctTrackingConfig
 	int32		stream_replicas;
 	int64		stream_duplicate_window_ms;
 	int64		confirm_delay_ms;
+	int64		heartbeat_interval_ms;	/* 0: no heartbeats */
 } DbctTrackingConfig;
 
 /* worker/config.c */
@@ -61,5 +62,19 @@ extern bool dbct_snapshot_step(LogicalDecodingContext *ctx);
 /* Sees every frame the plugin writes (watermarks arrive as logical messages). */
 extern void dbct_snapshot_on_frame(const char *data, Size len);
 extern void dbct_snapshot_note_row(void);
+/* True while a decoded chunk waits to be published: decoding must stop until it is. */
+extern bool dbct_snapshot_holds_decoding(void);
+
+/* tracking_worker.c, for the snapshot */
+struct DbctEntry;
+extern uint64 dbct_worker_publish_row(const DbctPosition *pos, const char *table,
+									  size_t table_len, const char *key, size_t key_len,
+									  const char *value, size_t value_len);
+extern bool dbct_worker_acked_through(uint64 seq, int wait_ms);
+extern bool dbct_worker_resume_position(DbctPosition *pos);
+extern struct DbctEntry *dbct_worker_entry(void);
+/* A notable line to the server log and the tracking's NATS log stream (level "info",
+ * "warning", "error"; fields_json a JSON object or NULL). */
+extern void dbct_worker_log(const char *level, const char *fields_json, const char *message);
 
 #endif							/* DBCT_WORKER_TRACKING_WORKER_H */

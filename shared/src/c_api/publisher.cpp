@@ -13,6 +13,7 @@
 
 #include "dbct/c_api/dbct.h"
 #include "dbct/nats/connection.hpp"
+#include "dbct/nats/control.hpp"
 #include "dbct/nats/publisher.hpp"
 #include "dbct/nats/stream.hpp"
 
@@ -20,10 +21,6 @@ namespace {
 
 using dbct::nats::NatsError;
 using std::chrono::milliseconds;
-
-constexpr const char* kStatusBucket = "dbchangetracking-status";
-constexpr const char* kLogStream = "dbchangetracking-logs";
-constexpr int64_t kLogMessagesPerSubject = 1000;
 
 std::string Str(const char* s) { return s == nullptr ? std::string() : std::string(s); }
 
@@ -54,8 +51,10 @@ struct dbct_publisher {
   std::unique_ptr<dbct::nats::Connection> connection;
   std::unique_ptr<dbct::nats::Publisher> publisher;
   bool stream_ensured = false;
-  bool logs_ensured = false;
-  kvStore* status_kv = nullptr;
+  // The control plane, opened at first use (each ensures its bucket or stream once).
+  std::unique_ptr<dbct::nats::StatusReporter> status;
+  std::unique_ptr<dbct::nats::LogPublisher> logs;
+  std::unique_ptr<dbct::nats::OffsetStore> offsets;
 
   std::string subject_change;
   std::string subject_transaction;
@@ -63,17 +62,19 @@ struct dbct_publisher {
   std::string subject_heartbeat;
   std::string msg_id;        // scratch: "N:<position>"
   std::string last_position; // returned by dbct_publisher_last_position
+  std::string offset;        // returned by dbct_publisher_get_offset
   std::string error;
   std::string options_error;  // a bad option found at open
-
-  ~dbct_publisher() {
-    if (status_kv != nullptr) kvStore_Destroy(status_kv);
-  }
 
   dbct::nats::Connection& Connected() {
     if (!connection || !connection->connected())
       throw NatsError("not connected to NATS", true);
     return *connection;
+  }
+
+  dbct::nats::OffsetStore& Offsets() {
+    if (!offsets) offsets = std::make_unique<dbct::nats::OffsetStore>(Connected());
+    return *offsets;
   }
 };
 
@@ -196,8 +197,13 @@ dbct_status dbct_publisher_publish(dbct_publisher* p, const dbct_publish_msg* m)
       default: out.subject = p->subject_change; break;
     }
     out.payload = std::string_view(m->value, m->value_len);
-    out.position = std::string_view(m->position, m->position_len);
-    p->msg_id.assign(p->name).append(":").append(m->position, m->position_len);
+    if (m->subject_kind == DBCT_SUBJECT_HEARTBEAT) {
+      // No Dbct-Position: a heartbeat is no event to resume after (dbct.h).
+      p->msg_id.assign(p->name).append(":heartbeat:").append(m->position, m->position_len);
+    } else {
+      out.position = std::string_view(m->position, m->position_len);
+      p->msg_id.assign(p->name).append(":").append(m->position, m->position_len);
+    }
     out.msg_id = p->msg_id;
     char op[2] = {m->op, 0};
     if (m->op != 0) out.op = std::string_view(op, 1);
@@ -241,24 +247,48 @@ void dbct_publisher_wait(dbct_publisher* p, int32_t timeout_ms) {
   });
 }
 
-dbct_status dbct_publisher_put_status(dbct_publisher* p, const char* json, size_t len) {
+dbct_status dbct_publisher_put_status(dbct_publisher* p, const dbct_tracking_status* in,
+                                      int wait) {
   return Guard(p, [&] {
-    auto& connection = p->Connected();
-    if (p->status_kv == nullptr) {
-      natsStatus s = js_KeyValue(&p->status_kv, connection.js(), kStatusBucket);
-      if (s == NATS_NOT_FOUND) {
-        kvConfig cfg;
-        kvConfig_Init(&cfg);
-        cfg.Bucket = kStatusBucket;
-        cfg.History = 1;
-        s = js_CreateKeyValue(&p->status_kv, connection.js(), &cfg);
-      }
-      dbct::nats::CheckStatus(s, "could not open key-value bucket " + std::string(kStatusBucket));
+    using dbct::nats::TrackingState;
+    dbct::nats::TrackingStatus st;
+    st.name = p->name;
+    st.type = "postgres";
+    switch (in->state) {
+      case DBCT_TRACKING_STARTING: st.state = TrackingState::kStarting; break;
+      case DBCT_TRACKING_SNAPSHOTTING: st.state = TrackingState::kSnapshotting; break;
+      case DBCT_TRACKING_STREAMING: st.state = TrackingState::kStreaming; break;
+      case DBCT_TRACKING_RETRYING: st.state = TrackingState::kRetrying; break;
+      case DBCT_TRACKING_PAUSED: st.state = TrackingState::kPaused; break;
+      case DBCT_TRACKING_STOPPED: st.state = TrackingState::kStopped; break;
+      case DBCT_TRACKING_FAILED: st.state = TrackingState::kFailed; break;
+      default: throw NatsError("unknown tracking state " + std::to_string(in->state), false);
     }
-    uint64_t revision = 0;
-    dbct::nats::CheckStatus(
-        kvStore_Put(&revision, p->status_kv, p->name.c_str(), json, static_cast<int>(len)),
-        "could not write the status of tracking \"" + p->name + "\"");
+    st.position = Str(in->position);
+    st.events_total = in->events_total;
+    st.events_per_sec = in->events_per_sec;
+    st.lag_ms = in->lag_ms;
+    st.last_event_at_ms = in->last_event_at_ms;
+    st.last_error = Str(in->last_error);
+    if (in->has_snapshot) {
+      dbct::nats::SnapshotProgress progress;
+      progress.current_table = Str(in->snapshot_table);
+      progress.tables_done = in->snapshot_tables_done;
+      progress.tables_total = in->snapshot_tables_total;
+      progress.rows_done = in->snapshot_rows_done;
+      progress.rows_total = in->snapshot_rows_total;
+      st.snapshot = std::move(progress);
+    }
+    if (in->slot_name != nullptr && *in->slot_name != '\0') st.extra["slot"] = in->slot_name;
+    if (in->confirmed_lsn != nullptr && *in->confirmed_lsn != '\0')
+      st.extra["confirmed_lsn"] = in->confirmed_lsn;
+    if (in->retained_wal_bytes >= 0) st.extra["retained_wal_bytes"] = in->retained_wal_bytes;
+
+    if (!p->status) p->status = std::make_unique<dbct::nats::StatusReporter>(p->Connected(), p->name);
+    if (wait)
+      p->status->ReportAndWait(st);
+    else
+      p->status->Report(st);
     return DBCT_OK;
   });
 }
@@ -266,32 +296,38 @@ dbct_status dbct_publisher_put_status(dbct_publisher* p, const char* json, size_
 dbct_status dbct_publisher_log(dbct_publisher* p, const char* level, const char* message,
                                const char* fields_json) {
   return Guard(p, [&] {
-    auto& connection = p->Connected();
-    if (!p->logs_ensured) {
-      dbct::nats::StreamSpec spec;
-      spec.name = kLogStream;
-      spec.subjects = {"dbchangetracking.logs.>"};
-      spec.max_messages_per_subject = kLogMessagesPerSubject;
-      dbct::nats::EnsureStream(connection, spec);
-      p->logs_ensured = true;
+    auto parsed = dbct::nats::ParseLogLevel(Str(level));
+    if (!parsed) throw NatsError("invalid log level \"" + Str(level) + "\"", false);
+    nlohmann::json fields = nlohmann::json::object();
+    if (fields_json != nullptr && *fields_json != '\0') {
+      fields = nlohmann::json::parse(fields_json, nullptr, false);
+      if (fields.is_discarded() || !fields.is_object()) fields = nlohmann::json::object();
     }
-    nlohmann::json line;
-    auto now = std::chrono::system_clock::now().time_since_epoch();
-    line["ts"] = std::chrono::duration_cast<milliseconds>(now).count();
-    line["level"] = Str(level);
-    line["message"] = Str(message);
-    line["tracking"] = p->name;
-    line["fields"] = fields_json != nullptr && *fields_json != '\0'
-                         ? nlohmann::json::parse(fields_json, nullptr, false)
-                         : nlohmann::json::object();
-    if (line["fields"].is_discarded()) line["fields"] = nlohmann::json::object();
-    std::string text = line.dump();
-    std::string subject = "dbchangetracking.logs." + p->name;
-    // Core publish: a log line is not worth waiting for, and order with events does not matter.
-    dbct::nats::CheckStatus(
-        natsConnection_Publish(connection.nc(), subject.c_str(), text.data(),
-                               static_cast<int>(text.size())),
-        "could not publish a log line");
+    if (!p->logs)
+      p->logs = std::make_unique<dbct::nats::LogPublisher>(&p->Connected(), p->name, false);
+    p->logs->Log(*parsed, Str(message), fields);
+    return DBCT_OK;
+  });
+}
+
+dbct_status dbct_publisher_get_offset(dbct_publisher* p, const char** position, size_t* len) {
+  return Guard(p, [&] {
+    auto stored = p->Offsets().Get(p->name);
+    p->offset = stored ? *stored : std::string();
+    *position = p->offset.c_str();
+    *len = p->offset.size();
+    return DBCT_OK;
+  });
+}
+
+dbct_status dbct_publisher_put_offset(dbct_publisher* p, const char* position, size_t len,
+                                      int wait) {
+  return Guard(p, [&] {
+    std::string_view text(position, len);
+    if (wait)
+      p->Offsets().Put(p->name, text);
+    else
+      p->Offsets().Publish(p->name, text);
     return DBCT_OK;
   });
 }
@@ -301,8 +337,10 @@ dbct_status dbct_publisher_delete_stream(dbct_publisher* p) {
     jsErrCode code = static_cast<jsErrCode>(0);
     std::string stream = dbct::nats::TrackingStreamName(p->name);
     natsStatus s = js_DeleteStream(p->Connected().js(), stream.c_str(), nullptr, &code);
-    if (s == NATS_NOT_FOUND || static_cast<int>(code) == 10059) return DBCT_OK;  // no such stream
-    dbct::nats::CheckStatus(s, "could not delete stream " + stream);
+    if (s != NATS_NOT_FOUND && static_cast<int>(code) != 10059)  // 10059: no such stream
+      dbct::nats::CheckStatus(s, "could not delete stream " + stream);
+    // Its positions went with it: a new stream of this name starts from nothing.
+    p->Offsets().Erase(p->name);
     return DBCT_OK;
   });
 }

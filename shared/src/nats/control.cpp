@@ -52,6 +52,14 @@ const char* LogLevelName(LogLevel level) {
   return "info";
 }
 
+std::optional<LogLevel> ParseLogLevel(std::string_view name) {
+  if (name == "debug") return LogLevel::kDebug;
+  if (name == "info") return LogLevel::kInfo;
+  if (name == "warning" || name == "warn") return LogLevel::kWarning;
+  if (name == "error") return LogLevel::kError;
+  return std::nullopt;
+}
+
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -94,6 +102,10 @@ nlohmann::json StatusToJson(const TrackingStatus& s) {
     j["snapshot"] = nullptr;
   }
   j["updated_at"] = FormatTimestampMs(s.updated_at_ms > 0 ? s.updated_at_ms : NowMs());
+  if (s.extra.is_object()) {
+    for (auto it = s.extra.begin(); it != s.extra.end(); ++it)
+      if (!j.contains(it.key())) j[it.key()] = it.value();
+  }
   return j;
 }
 
@@ -140,8 +152,8 @@ void StatusReporter::ReportAndWait(const TrackingStatus& status) {
               "could not put status of tracking \"" + name_ + "\"");
 }
 
-LogPublisher::LogPublisher(Connection* connection, std::string name)
-    : connection_(connection), name_(std::move(name)) {
+LogPublisher::LogPublisher(Connection* connection, std::string name, bool to_stderr)
+    : connection_(connection), name_(std::move(name)), to_stderr_(to_stderr) {
   ValidateTrackingName(name_);
   subject_ = "dbchangetracking.logs." + name_;
   if (connection_ == nullptr) return;
@@ -161,7 +173,7 @@ void LogPublisher::Log(LogLevel level, std::string_view message, const nlohmann:
   line["fields"] = fields.is_null() ? nlohmann::json::object() : fields;
   // Replace invalid UTF-8 rather than throw: a log line must never fail.
   std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  std::fprintf(stderr, "%s\n", text.c_str());
+  if (to_stderr_) std::fprintf(stderr, "%s\n", text.c_str());
   if (connection_ != nullptr) {
     natsConnection_Publish(connection_->nc(), subject_.c_str(), text.data(),
                            static_cast<int>(text.size()));
@@ -169,7 +181,8 @@ void LogPublisher::Log(LogLevel level, std::string_view message, const nlohmann:
 }
 
 OffsetStore::OffsetStore(Connection& connection)
-    : kv_(OpenOrCreateBucket(connection, kOffsetsBucket, kOffsetsHistory)) {}
+    : connection_(connection),
+      kv_(OpenOrCreateBucket(connection, kOffsetsBucket, kOffsetsHistory)) {}
 
 std::optional<std::string> OffsetStore::Get(std::string_view name) {
   SignalBlockGuard guard;
@@ -191,6 +204,21 @@ uint64_t OffsetStore::Put(std::string_view name, std::string_view position) {
                           static_cast<int>(position.size())),
               "could not store the offset of tracking \"" + key + "\"");
   return revision;
+}
+
+void OffsetStore::Publish(std::string_view name, std::string_view position) {
+  ValidateTrackingName(name);
+  std::string subject = std::string("$KV.") + kOffsetsBucket + "." + std::string(name);
+  natsConnection_Publish(connection_.nc(), subject.c_str(), position.data(),
+                         static_cast<int>(position.size()));
+}
+
+void OffsetStore::Erase(std::string_view name) {
+  SignalBlockGuard guard;
+  std::string key(name);
+  natsStatus s = kvStore_Delete(kv_.get(), key.c_str());
+  if (s == NATS_NOT_FOUND) return;
+  CheckStatus(s, "could not delete the offset of tracking \"" + key + "\"");
 }
 
 }  // namespace dbct::nats

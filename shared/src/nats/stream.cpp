@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <vector>
 
 namespace dbct::nats {
 
@@ -238,9 +240,105 @@ std::optional<StreamState> GetStreamState(Connection& connection, const std::str
   return state;
 }
 
+namespace {
+
+// The position a stored message carries, with the headers resuming sources need; nullopt when it
+// has no Dbct-Position (heartbeats, foreign messages). The one reader of these headers.
+std::optional<LastPosition> PositionOf(natsMsg* msg, uint64_t seq) {
+  std::string position = Header(msg, kHeaderPosition);
+  if (position.empty()) return std::nullopt;
+  return LastPosition{std::move(position), Header(msg, kHeaderMsgId), seq, Header(msg, kHeaderTable),
+                      Header(msg, kHeaderKey)};
+}
+
+// Messages per subject of the stream (stream info with a subjects filter).
+std::map<std::string, uint64_t> SubjectCounts(Connection& connection, const std::string& stream) {
+  jsOptions options;
+  jsOptions_Init(&options);
+  options.Wait = connection.settings().request_timeout.count();
+  options.Stream.Info.SubjectsFilter = ">";
+  jsStreamInfo* raw_info = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  natsStatus s = js_GetStreamInfo(&raw_info, connection.js(), stream.c_str(), &options, &code);
+  StreamInfoPtr info(raw_info);
+  std::map<std::string, uint64_t> counts;
+  if (s == NATS_NOT_FOUND || code == JSStreamNotFoundErr) return counts;
+  if (s != NATS_OK) throw JsFailure("could not read stream \"" + stream + "\"", s, code);
+  if (info->State.Subjects != nullptr) {
+    for (int i = 0; i < info->State.Subjects->Count; i++)
+      counts[info->State.Subjects->List[i].Subject] = info->State.Subjects->List[i].Msgs;
+  }
+  return counts;
+}
+
+// The newest message with Dbct-Position on one of `subjects`, walking back from the stream's
+// last sequence to `above` (exclusive).
+std::optional<LastPosition> WalkBack(Connection& connection, const std::string& stream,
+                                     const std::vector<std::string>& subjects, uint64_t above) {
+  auto state = GetStreamState(connection, stream, connection.settings().request_timeout);
+  if (!state || state->messages == 0) return std::nullopt;
+  uint64_t lowest = std::max<uint64_t>({state->first_sequence, above + 1, 1});
+  for (uint64_t seq = state->last_sequence; seq >= lowest; seq--) {
+    natsMsg* raw = nullptr;
+    jsErrCode code = static_cast<jsErrCode>(0);
+    natsStatus s = js_GetMsg(&raw, connection.js(), stream.c_str(), seq, nullptr, &code);
+    MsgPtr msg(raw);
+    if (s == NATS_NOT_FOUND || code == JSNoMessageFoundErr) continue;
+    if (s != NATS_OK) {
+      throw JsFailure("could not read message " + std::to_string(seq) + " of stream \"" + stream +
+                          "\"",
+                      s, code);
+    }
+    const char* subject = natsMsg_GetSubject(msg.get());
+    if (subject == nullptr ||
+        std::find(subjects.begin(), subjects.end(), subject) == subjects.end())
+      continue;
+    if (auto found = PositionOf(msg.get(), seq)) return found;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::optional<LastPosition> ReadLastPosition(Connection& connection, std::string_view name) {
   ValidateTrackingName(name);
-  return ReadLastPositionOfStream(connection, TrackingStreamName(name));
+  const std::string stream = TrackingStreamName(name);
+  // Only these subjects carry positions. Asking each for its last message finds the newest
+  // position however many heartbeats follow it.
+  const std::vector<std::string> subjects = {TrackingSubject(name), TransactionSubject(name),
+                                             LogicalMessageSubject(name)};
+  SignalBlockGuard guard;
+  const auto counts = SubjectCounts(connection, stream);
+  std::optional<LastPosition> newest;
+  bool unanswered = false;
+  for (const auto& subject : subjects) {
+    auto count = counts.find(subject);
+    if (count == counts.end() || count->second == 0) continue;
+    natsMsg* raw = nullptr;
+    jsErrCode code = static_cast<jsErrCode>(0);
+    natsStatus s = js_GetLastMsg(&raw, connection.js(), stream.c_str(), subject.c_str(), nullptr,
+                                 &code);
+    MsgPtr msg(raw);
+    if (s == NATS_NOT_FOUND || code == JSNoMessageFoundErr) {
+      // nats-server 2.9 answers so when the subject's last message was deleted, although
+      // older ones remain: look for them below.
+      unanswered = true;
+      continue;
+    }
+    if (s != NATS_OK) {
+      throw JsFailure("could not read the last message on \"" + subject + "\" of stream \"" +
+                          stream + "\"",
+                      s, code);
+    }
+    auto found = PositionOf(msg.get(), natsMsg_GetSequence(msg.get()));
+    if (found && (!newest || newest->stream_sequence < found->stream_sequence))
+      newest = std::move(found);
+  }
+  if (unanswered) {
+    auto older = WalkBack(connection, stream, subjects, newest ? newest->stream_sequence : 0);
+    if (older) newest = std::move(older);
+  }
+  return newest;
 }
 
 std::optional<LastPosition> ReadLastPositionOfStream(Connection& connection,
@@ -263,9 +361,7 @@ std::optional<LastPosition> ReadLastPositionOfStream(Connection& connection,
                           "\"",
                       s, code);
     }
-    std::string position = Header(msg.get(), kHeaderPosition);
-    if (position.empty()) continue;
-    return LastPosition{std::move(position), Header(msg.get(), kHeaderMsgId), seq};
+    if (auto found = PositionOf(msg.get(), seq)) return found;
   }
   return std::nullopt;
 }

@@ -260,7 +260,9 @@ typedef struct dbct_publisher_options {
 typedef struct dbct_publish_msg {
   uint64_t seq;       /* caller's sequence number, strictly increasing from 1 */
   int32_t subject_kind; /* dbct_subject_kind */
-  const char* position; /* Dbct-Position; Nats-Msg-Id is "N:<position>" */
+  const char* position; /* Dbct-Position; Nats-Msg-Id is "N:<position>". Heartbeats have no
+                           Dbct-Position: for them this is a unique tag, Nats-Msg-Id
+                           "N:heartbeat:<tag>" */
   size_t position_len;
   char op;              /* Dbct-Op; 0: header omitted */
   const char* table;    /* Dbct-Table; len 0: omitted */
@@ -292,13 +294,61 @@ uint64_t dbct_publisher_in_flight(const dbct_publisher* publisher);
 /* Waits up to timeout_ms for an acknowledgement or a failure (not for a signal: keep it short
  * and check for interrupts between calls). */
 void dbct_publisher_wait(dbct_publisher* publisher, int32_t timeout_ms);
-/* Writes the tracking's status JSON to KV bucket dbchangetracking-status, key N. */
-dbct_status dbct_publisher_put_status(dbct_publisher* publisher, const char* json, size_t len);
-/* Appends one log line to stream dbchangetracking-logs, subject dbchangetracking.logs.N.
- * level: "debug", "info", "warn", "error"; fields_json: a JSON object or NULL. */
+/* A tracking's state (SPEC §4 status states). */
+typedef enum dbct_tracking_state {
+  DBCT_TRACKING_STARTING = 0,
+  DBCT_TRACKING_SNAPSHOTTING = 1,
+  DBCT_TRACKING_STREAMING = 2,
+  DBCT_TRACKING_RETRYING = 3,
+  DBCT_TRACKING_PAUSED = 4,
+  DBCT_TRACKING_STOPPED = 5,
+  DBCT_TRACKING_FAILED = 6
+} dbct_tracking_state;
+
+/* What the worker reports; the library writes it as the one status JSON of SPEC §4 (the same
+ * writer the sidecars use). Times are milliseconds since the Unix epoch, 0 for "never".
+ * Strings may be NULL or "" for "not set". */
+typedef struct dbct_tracking_status {
+  int32_t state;            /* dbct_tracking_state */
+  const char* position;     /* the last acknowledged Dbct-Position */
+  uint64_t events_total;
+  double events_per_sec;
+  int64_t lag_ms;           /* -1: unknown */
+  int64_t last_event_at_ms;
+  const char* last_error;
+  /* snapshot progress, written when has_snapshot is nonzero */
+  int32_t has_snapshot;
+  const char* snapshot_table;
+  int64_t snapshot_tables_done;
+  int64_t snapshot_tables_total;
+  int64_t snapshot_rows_done;
+  int64_t snapshot_rows_total; /* -1: unknown */
+  /* PostgreSQL slot */
+  const char* slot_name;
+  const char* confirmed_lsn;   /* "X/X" */
+  int64_t retained_wal_bytes;  /* -1: unknown */
+} dbct_tracking_status;
+
+/* Writes the status to KV bucket dbchangetracking-status, key N. wait nonzero: waits for
+ * JetStream's acknowledgement (the last status before stopping); zero: fire and forget, so a
+ * NATS outage never blocks the caller. */
+dbct_status dbct_publisher_put_status(dbct_publisher* publisher,
+                                      const dbct_tracking_status* status, int wait);
+/* Appends one log line to stream dbchangetracking-logs, subject dbchangetracking.logs.N (the
+ * one log line form of SPEC §4). level: "debug", "info", "warning", "error"; fields_json: a
+ * JSON object or NULL. Not to stderr: the caller writes its own log. */
 dbct_status dbct_publisher_log(dbct_publisher* publisher, const char* level, const char* message,
                                const char* fields_json);
-/* Deletes the tracking's stream (untrack with drop_stream). Not found is not an error. */
+/* The tracking's entry in KV bucket dbchangetracking-offsets: the last position whose message
+ * (and every earlier one) JetStream acknowledged. *len 0 when none is stored. Kept because
+ * heartbeats may push every change out of a bounded stream. */
+dbct_status dbct_publisher_get_offset(dbct_publisher* publisher, const char** position,
+                                      size_t* len);
+/* Stores it; wait zero: fire and forget (the frequent updates), nonzero: waits (on stop). */
+dbct_status dbct_publisher_put_offset(dbct_publisher* publisher, const char* position, size_t len,
+                                      int wait);
+/* Deletes the tracking's stream and its offsets entry (untrack with drop_stream). Not found is
+ * not an error. */
 dbct_status dbct_publisher_delete_stream(dbct_publisher* publisher);
 /* Error text of the last failed call, or "" when none. Never contains secrets. */
 const char* dbct_publisher_error(const dbct_publisher* publisher);

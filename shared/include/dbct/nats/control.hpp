@@ -51,6 +51,9 @@ struct TrackingStatus {
   std::string last_error;
   std::optional<SnapshotProgress> snapshot;
   int64_t updated_at_ms = 0;  // 0 -> now
+  // Fields of one type of tracking (a PostgreSQL slot's confirmed_lsn, ...), written after the
+  // common ones; they never replace a common field.
+  nlohmann::json extra = nlohmann::json::object();
 };
 
 nlohmann::json StatusToJson(const TrackingStatus& status);
@@ -78,11 +81,14 @@ class StatusReporter {
 
 enum class LogLevel { kDebug, kInfo, kWarning, kError };
 const char* LogLevelName(LogLevel level);
+// "debug", "info", "warning" (or "warn"), "error"; nullopt for anything else.
+std::optional<LogLevel> ParseLogLevel(std::string_view name);
 
 class LogPublisher {
  public:
   // connection may be null: stderr only. Otherwise ensures the logs stream (throws NatsError).
-  LogPublisher(Connection* connection, std::string name);
+  // to_stderr false: only to NATS (the PostgreSQL worker writes its own server log lines).
+  LogPublisher(Connection* connection, std::string name, bool to_stderr = true);
   // One line {"ts","level","name","message","fields"} to stderr and to dbchangetracking.logs.N.
   void Log(LogLevel level, std::string_view message,
            const nlohmann::json& fields = nlohmann::json::object());
@@ -91,6 +97,7 @@ class LogPublisher {
   Connection* connection_;
   std::string name_;
   std::string subject_;
+  bool to_stderr_;
 };
 
 // Positions of sidecars (SPEC §4), one key per tracking.
@@ -99,8 +106,14 @@ class OffsetStore {
   explicit OffsetStore(Connection& connection);
   std::optional<std::string> Get(std::string_view name);  // nullopt: none stored
   uint64_t Put(std::string_view name, std::string_view position);  // returns the revision
+  // Without waiting for JetStream (cnats buffers it): for the frequent updates of a running
+  // tracking, so a NATS outage never blocks it. Put on stop.
+  void Publish(std::string_view name, std::string_view position);
+  // Forgets the position (the tracking's stream was deleted). None stored is no error.
+  void Erase(std::string_view name);
 
  private:
+  Connection& connection_;
   KvStorePtr kv_;
 };
 

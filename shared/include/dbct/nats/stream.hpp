@@ -76,10 +76,14 @@ struct LastPosition {
   std::string position;  // Dbct-Position header
   std::string msg_id;    // Nats-Msg-Id header ("" when absent)
   uint64_t stream_sequence = 0;
+  std::string table;     // Dbct-Table ("" when absent)
+  std::string key;       // Dbct-Key ("" when absent)
 };
-// The last message of the stream that carries Dbct-Position; nullopt when the stream is
-// empty, does not exist, or none of its newest messages has a position.
+// The newest message of a tracking's stream on the subjects that carry Dbct-Position
+// (changes, transaction metadata, logical messages; not heartbeats); nullopt when there is
+// none or the stream does not exist.
 std::optional<LastPosition> ReadLastPosition(Connection& connection, std::string_view name);
+// For a stream of another layout: the last of its newest 64 messages that has Dbct-Position.
 std::optional<LastPosition> ReadLastPositionOfStream(Connection& connection,
                                                      const std::string& stream);
 
