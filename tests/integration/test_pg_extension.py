@@ -458,14 +458,32 @@ def test_untrack_drops_slot_and_stream(postgres_server, nats_server):
 
 
 def test_idle_tracked_table_lets_the_slot_advance(postgres_server, nats_server):
+    """Issue 5: the tracked table is idle while another table writes 100 MB of WAL; the slot
+    must follow (confirmed LSN) and must not keep that WAL (restart LSN)."""
+    mb = 1024 * 1024
     conn = start_items_tracking(postgres_server, nats_server)
-    sql(conn, "CREATE TABLE busy (id serial PRIMARY KEY, pad text)")
-    for _ in range(20):
-        sql(conn, "INSERT INTO busy (pad) SELECT repeat('x', 500) FROM generate_series(1, 2000)")
+    sql(conn, "CREATE TABLE busy (id bigserial PRIMARY KEY, pad text)")
+    start = sql(conn, "SELECT pg_current_wal_lsn()")[0][0]
+    # 1900 random-looking bytes a row: under the TOAST threshold, so stored and logged as is
+    while sql(conn, "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s::pg_lsn)", start)[0][0] < 100 * mb:
+        sql(conn, "INSERT INTO busy (pad) SELECT string_agg(md5(random()::text), '') "
+                  "FROM generate_series(1, 5000) r, generate_series(1, 59) c GROUP BY r")
     lsn = sql(conn, "SELECT pg_current_wal_lsn()")[0][0]
     wait_for(lambda: sql(conn, "SELECT confirmed_lsn >= %s::pg_lsn FROM dbchangetracking.status "
                                "WHERE name = 'items'", lsn)[0][0],
              60, "the confirmed LSN to follow the busy table")
+
+    # A checkpoint logs the running transactions: once the worker has read that record and
+    # confirmed past it, the slot's restart LSN moves up and the 100 MB are no longer kept.
+    sql(conn, "CHECKPOINT")
+
+    def retained():
+        return sql(conn, "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn) "
+                         "FROM pg_replication_slots WHERE slot_name = (SELECT slot_name "
+                         "FROM dbchangetracking.trackings WHERE name = 'items')")[0][0]
+
+    wait_for(lambda: retained() < 32 * mb, 20,
+             f"the slot to release the busy table's WAL (retained {retained() / mb:.0f} MB)")
     assert change_events(nats_server, "items") == []
 
 
