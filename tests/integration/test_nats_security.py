@@ -69,8 +69,8 @@ def test_password_in_url_is_not_printed(make_nats_server):
     url = nats.url.replace("nats://", "nats://dbct:s3cret-pw@")
     assert_published(publish(nats, url=url))
     proc = publish(nats, url=nats.url.replace("nats://", "nats://dbct:bad-pw@"))
-    assert proc.returncode == 1 and "authorization violation" in proc.stderr, proc.stderr
-    assert "bad-pw" not in proc.stderr
+    assert proc.returncode == 1 and "authorization violation" in proc.stderr.lower(), proc.stderr
+    assert "bad-pw" not in proc.stderr and "dbct:******@" in proc.stderr
 
 
 def test_token(make_nats_server):
@@ -98,12 +98,13 @@ def test_mutual_tls(make_nats_server, pki):
                              "--tls-key", pki["client_key"]))
 
     # the server asks for a client certificate
-    assert_refused(publish(nats, "--tls-ca", pki["ca"]), nats.url)
+    assert_refused(publish(nats, "--tls-ca", pki["ca"]), nats.url, "TLS client certificate")
     # the server's certificate is not signed by the CA given
     assert_refused(publish(nats, "--tls-ca", pki["other_ca"], "--tls-cert", pki["client_cert"],
-                           "--tls-key", pki["client_key"]), nats.url, "certificate verify failed")
+                           "--tls-key", pki["client_key"]), nats.url, "SSL handshake error",
+                   "unable to get local issuer certificate")
     # no TLS at all against a server that requires it
-    assert_refused(publish(nats), nats.url, "tls")
+    assert_refused(publish(nats), nats.url, "SSL handshake error")
 
 
 def test_tls_files_that_cannot_be_read_are_named(nats_server, pki, tmp_path):
@@ -132,7 +133,8 @@ def test_creds_file(make_nats_server, tmp_path):
 def test_bad_creds_files_are_named(nats_server, tmp_path):
     missing = str(tmp_path / "missing.creds")
     proc = publish(nats_server, "--creds", missing)
-    assert proc.returncode == 1 and f'credentials file "{missing}"' in proc.stderr, proc.stderr
+    assert proc.returncode == 1, proc.stderr
+    assert f'could not read NATS credentials file "{missing}": No such file' in proc.stderr, proc.stderr
 
     garbage = tmp_path / "garbage.creds"
     garbage.write_text("this is not a creds file\n")

@@ -219,7 +219,7 @@ int main(int argc, char** argv) {
     settings.retry_on_failed_connect = o.mode == "publish";
     Connection connection(settings);
     if (!connection.WaitConnected(std::chrono::seconds(10))) {
-      std::fprintf(stderr, "error: could not connect to NATS at %s\n", o.url.c_str());
+      std::fprintf(stderr, "error: %s\n", connection.NotConnectedMessage().c_str());
       return 1;
     }
     if (o.mode == "publish") return RunPublish(connection, o);
