@@ -467,6 +467,14 @@ int RunConnector(const ConnectorConfig& config, const std::atomic<bool>& stop) {
       return 1;
     }
     facts = report.facts;
+    // An include list entry naming nothing is a bad resource (exit 2, as for bad usage).
+    const auto unmatched = CheckIncludeLists(control, config.databases, config.tables);
+    if (!unmatched.empty()) {
+      for (const auto& p : unmatched) telemetry.Error(p);
+      telemetry.SetState(nats::TrackingState::kFailed, unmatched.front());
+      telemetry.Close(milliseconds(5000));
+      return 2;
+    }
     if (facts.server_id == config.replica_server_id) {
       return fail("databaseServerId " + std::to_string(config.replica_server_id) +
                   " is the server's own server_id: choose another one");

@@ -44,7 +44,7 @@ struct ConnectorConfig {
 uint32_t DefaultReplicaServerId(const std::string& tracking_name);
 
 // Runs until `stop` is set (clean stop: in-flight publishes finished, exit code 0) or a fatal
-// error (message on stderr, exit code 1).
+// error (message on stderr, exit code 1; 2 when an include list entry names nothing).
 int RunConnector(const ConnectorConfig& config, const std::atomic<bool>& stop);
 
 }  // namespace dbct::binlog

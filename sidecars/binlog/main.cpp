@@ -3,7 +3,7 @@
 //   dbct-mysql --manifest FILE      (also -f)
 //
 // Exit codes: 0 clean stop (SIGTERM/SIGINT), 1 failure of the work (database, NATS,
-// prerequisites), 2 bad usage or bad resource.
+// prerequisites), 2 bad usage or bad resource (also an include list entry naming nothing).
 #include <CLI/CLI.hpp>
 
 #include <atomic>

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <set>
 
+#include "catalog.hpp"
+
 namespace dbct::binlog {
 
 namespace {
@@ -94,6 +96,32 @@ PrerequisiteReport CheckPrerequisites(MysqlConnection& c) {
         "events written before a later ALTER TABLE");
   }
   return report;
+}
+
+std::vector<std::string> CheckIncludeLists(MysqlConnection& c, const config::NameFilter& databases,
+                                           const config::NameFilter& tables) {
+  std::vector<std::string> problems;
+  if (!databases.include_items().empty()) {
+    std::vector<std::string> names;
+    for (const auto& r : c.Query("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE "
+                                 "SCHEMA_NAME NOT IN ('mysql', 'information_schema', "
+                                 "'performance_schema', 'sys')")) {
+      names.push_back(r[0].value_or(""));
+    }
+    for (const auto& item : databases.UnmatchedIncludeItems(names)) {
+      problems.push_back("database include list entry \"" + item +
+                         "\" matches no database; check the name or remove it");
+    }
+  }
+  if (!tables.include_items().empty()) {
+    std::vector<std::string> names;
+    for (const auto& [db, table] : ListUserTables(c)) names.push_back(db + "." + table);
+    for (const auto& item : tables.UnmatchedIncludeItems(names)) {
+      problems.push_back("table include list entry \"" + item +
+                         "\" matches no table; check the name or remove it");
+    }
+  }
+  return problems;
 }
 
 }  // namespace dbct::binlog

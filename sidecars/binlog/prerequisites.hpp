@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "dbct/config/name_filter.hpp"
 #include "mysql_client.hpp"
 
 namespace dbct::binlog {
@@ -26,6 +27,13 @@ struct PrerequisiteReport {
 
 // Reads the variables and the current user's privileges. Throws SourceError when it cannot ask.
 PrerequisiteReport CheckPrerequisites(MysqlConnection& connection);
+
+// One line per entry of databaseIncludeList / tableIncludeList that matches no existing
+// database / table (user databases only), so a typo is found at start rather than as a tracking
+// that silently captures nothing. Throws SourceError when it cannot ask.
+std::vector<std::string> CheckIncludeLists(MysqlConnection& connection,
+                                           const config::NameFilter& databases,
+                                           const config::NameFilter& tables);
 
 }  // namespace dbct::binlog
 

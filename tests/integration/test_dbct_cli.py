@@ -988,3 +988,136 @@ def test_every_command_has_help_with_examples(command):
     assert result.returncode == 0, result.stderr
     assert "Examples:" in result.stdout
     assert f"dbct {' '.join(command)}".strip() in result.stdout.split("Examples:", 1)[1]
+
+
+# --- run: a directory mixing postgres and a real mysql sidecar ----------------------------------
+
+def real_mysql_resource(name, mariadb, database):
+    return mysql_resource(name).replace("{{sys:SHOP_PASSWORD}}", mariadb.password).replace(
+        "databaseUser: dbct", f"databaseUser: {mariadb.user}").replace(
+        "databaseHostname: 127.0.0.1\n",
+        f"databaseHostname: 127.0.0.1\n    databasePort: \"{mariadb.port}\"\n"
+        f"    databaseIncludeList: {database}\n")
+
+
+def children(pid, executable):
+    """PIDs of the live child processes of pid running `executable`."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            state = stat.rsplit(")", 1)[1].split()[0]
+            if parent == pid and state != "Z" and \
+                    os.path.basename(os.readlink(f"/proc/{entry}/exe")) == executable:
+                found.append(int(entry))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+def flow_state(nats, name):
+    flows = {f["name"]: f for f in dbct_json("flows", "ls", nats=nats)}
+    return flows[name]["state"] if name in flows else None
+
+
+def stream_ids(nats, name, expected, timeout=60):
+    """The ids in the change events of tracking `name` (key "id"), once it holds `expected`."""
+    stream = f"dbchangetracking-{name}-stream"
+    with NatsClient(nats.url) as client:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if client.stream_info(stream)["state"]["messages"] >= expected:
+                    break
+            except Exception:
+                pass
+            time.sleep(0.2)
+        messages = client.stream_messages(stream)
+    return [(m.subject, m.json()["after"]["id"]) for m in messages
+            if m.data and json.loads(m.data).get("after")]
+
+
+@needs_extension
+def test_run_a_directory_with_a_postgres_and_a_mysql_resource(nats_server, postgres_server,
+                                                              mariadb_server, tmp_path):
+    if not (BUILD_DIR / "dbct-mysql").exists():
+        pytest.skip(f"{BUILD_DIR / 'dbct-mysql'} is not built")
+    pg = postgres_server
+    shop_database(pg)
+    pg.execute("CREATE EXTENSION dbchangetracking", dbname="shop")
+    mariadb_server.execute("CREATE DATABASE shop")
+    mariadb_server.execute("CREATE TABLE shop.items (id INT PRIMARY KEY)")
+    resources = tmp_path / "resources"
+    resources.mkdir()
+    (resources / "orders.yaml").write_text(postgres_resource("orders", pg))
+    (resources / "items.yaml").write_text(real_mysql_resource("items", mariadb_server, "shop"))
+
+    # No --sidecar-dir: dbct-mysql is found next to dbct.
+    run = RunProcess("run", "-f", resources, nats=nats_server)
+    try:
+        out = run.lines(2, timeout=30)
+        assert f'orders: tracking created in database "shop" at 127.0.0.1:{pg.port}' in out, out
+        assert f"items: running {BUILD_DIR}/dbct-mysql as a supervised sidecar" in out, out
+        wait_for(lambda: flow_state(nats_server, "orders") == "streaming", timeout=30,
+                 what="orders streaming")
+        wait_for(lambda: flow_state(nats_server, "items") == "streaming", timeout=30,
+                 what="items streaming")
+        sidecars = children(run.process.pid, "dbct-mysql")
+        assert len(sidecars) == 1
+
+        for i in range(1, 21):
+            pg.execute("INSERT INTO public.orders VALUES (%s, 'x')", (i,), dbname="shop")
+            mariadb_server.execute("INSERT INTO shop.items VALUES (%s)", (i,))
+            if i == 10:
+                # Killed mid-way: dbct run starts it again and it resumes after its last event.
+                os.kill(sidecars[0], signal.SIGKILL)
+        run.wait_stderr("[items] was killed by signal 9", timeout=20)
+        run.wait_stderr("[items] started again", timeout=20)
+        for i in range(21, 31):
+            pg.execute("INSERT INTO public.orders VALUES (%s, 'x')", (i,), dbname="shop")
+            mariadb_server.execute("INSERT INTO shop.items VALUES (%s)", (i,))
+
+        assert stream_ids(nats_server, "orders", 30) == [
+            ("dbchangetracking.orders", i) for i in range(1, 31)]
+        items = stream_ids(nats_server, "items", 30)
+        assert [i for _, i in items] == list(range(1, 31)), items  # each change once, in order
+        assert {s for s, _ in items} == {"dbchangetracking.items"}
+        restarted = children(run.process.pid, "dbct-mysql")
+        assert len(restarted) == 1 and restarted != sidecars
+
+        run.process.send_signal(signal.SIGINT)
+        assert run.process.wait(timeout=30) == 0
+        with pytest.raises(ProcessLookupError):
+            os.kill(restarted[0], 0)
+        assert flow_state(nats_server, "items") == "stopped"
+    finally:
+        run.kill()
+
+
+def test_flows_ls_shows_a_real_mysql_tracking_retrying_then_stopped(nats_server, mariadb_server,
+                                                                     tmp_path):
+    if not (BUILD_DIR / "dbct-mysql").exists():
+        pytest.skip(f"{BUILD_DIR / 'dbct-mysql'} is not built")
+    mariadb_server.execute("CREATE DATABASE shop")
+    path = tmp_path / "items.yaml"
+    path.write_text(real_mysql_resource("items", mariadb_server, "shop"))
+    run = RunProcess("run", "-f", path, nats=nats_server)
+    try:
+        wait_for(lambda: flow_state(nats_server, "items") == "streaming", timeout=30,
+                 what="items streaming")
+        mariadb_server.stop()  # the database goes away under the running sidecar
+        wait_for(lambda: flow_state(nats_server, "items") == "retrying", timeout=30,
+                 what="items retrying")
+        flows = {f["name"]: f for f in dbct_json("flows", "ls", nats=nats_server)}
+        assert flows["items"]["last_error"], flows["items"]
+        assert run.process.poll() is None
+
+        run.process.send_signal(signal.SIGTERM)
+        assert run.process.wait(timeout=30) == 0
+        assert flow_state(nats_server, "items") == "stopped"
+    finally:
+        run.kill()

@@ -231,6 +231,7 @@ def test_restart_loses_nothing_and_duplicates_nothing(mariadb_server, nats_serve
 
 
 def test_sigterm_stops_cleanly(mariadb_server, nats_server, build_dir, tmp_path, sidecars):
+    mariadb_server.execute("CREATE DATABASE inventory")
     sidecar = make(sidecars, build_dir, tmp_path, mariadb_server, nats_server).start()
     started = time.monotonic()
     assert sidecar.stop() == 0
@@ -291,6 +292,37 @@ def test_bad_resource_exits_2(mariadb_server, nats_server, build_dir, tmp_path, 
                      tableIncludelist="x").run_to_exit()
     assert code == 2, log
     assert "tableIncludeList" in log
+
+
+def test_include_list_entries_must_name_something(mariadb_server, nats_server, build_dir,
+                                                  tmp_path, sidecars):
+    mariadb_server.execute("CREATE DATABASE inventory")
+    mariadb_server.execute("CREATE TABLE inventory.products (id INT PRIMARY KEY)")
+    code, log = make(sidecars, build_dir, tmp_path, mariadb_server, nats_server,
+                     databaseIncludeList="inventory,nosuchdb,inv.*",
+                     tableIncludeList="inventory\\.products,inventory.nosuch,other\\..*"
+                     ).run_to_exit()
+    assert code == 2, log
+    errors = [l for l in log.splitlines() if l.startswith("ERROR:")]
+    assert errors == [
+        'ERROR: database include list entry "nosuchdb" matches no database; check the name or '
+        'remove it',
+        'ERROR: table include list entry "inventory.nosuch" matches no table; check the name or '
+        'remove it',
+        'ERROR: table include list entry "other\\..*" matches no table; check the name or '
+        'remove it',
+    ], log
+    # A database that exists but has no tables counts; names match case-insensitively as in
+    # Debezium; system databases are not there to be named.
+    mariadb_server.execute("CREATE DATABASE empty_db")
+    sidecar = make(sidecars, build_dir, tmp_path, mariadb_server, nats_server,
+                   databaseIncludeList="INVENTORY,empty_db",
+                   tableIncludeList="inventory\\.PRODUCTS").start()
+    assert sidecar.stop() == 0, sidecar.log()
+    code, log = make(sidecars, build_dir, tmp_path, mariadb_server, nats_server,
+                     databaseIncludeList="mysql").run_to_exit()
+    assert code == 2, log
+    assert 'database include list entry "mysql" matches no database' in log
 
 
 def test_mariadb_restart_with_rotation_loses_nothing(mariadb_server, nats_server, build_dir,

@@ -50,6 +50,18 @@ TEST(NameFilter, ExcludeListAlone) {
   EXPECT_TRUE(NameFilter().MatchesEverything());
 }
 
+TEST(NameFilter, UnmatchedIncludeItemsAreTheEntriesNamingNothing) {
+  std::string error;
+  auto filter = NameFilter::Create("shop\\.orders, shop.nosuch, other\\..*, SHOP.ITEMS", "", &error);
+  ASSERT_TRUE(filter) << error;
+  const std::vector<std::string> tables = {"shop.orders", "shop.items", "shop.nosuch_archive"};
+  // In list order, as written; case-insensitive and whole-name as Matches().
+  EXPECT_THAT(filter->UnmatchedIncludeItems(tables), ElementsAre("shop.nosuch", "other\\..*"));
+  EXPECT_THAT(filter->UnmatchedIncludeItems({}),
+              ElementsAre("shop\\.orders", "shop.nosuch", "other\\..*", "SHOP.ITEMS"));
+  EXPECT_TRUE(NameFilter().UnmatchedIncludeItems({}).empty());
+}
+
 TEST(NameFilter, BadRegexIsNamed) {
   std::string error;
   EXPECT_FALSE(NameFilter::Create("public.orders, public.(items", "", &error));

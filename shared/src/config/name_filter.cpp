@@ -87,4 +87,16 @@ bool NameFilter::Matches(std::string_view identifier) const {
   return std::none_of(exclude_.begin(), exclude_.end(), matches);
 }
 
+std::vector<std::string> NameFilter::UnmatchedIncludeItems(
+    const std::vector<std::string>& identifiers) const {
+  std::vector<std::string> unmatched;
+  for (size_t i = 0; i < include_.size(); ++i) {
+    const bool found = std::any_of(identifiers.begin(), identifiers.end(), [&](const std::string& id) {
+      return std::regex_match(id, include_[i]);
+    });
+    if (!found) unmatched.push_back(include_items_[i]);
+  }
+  return unmatched;
+}
+
 }  // namespace dbct::config

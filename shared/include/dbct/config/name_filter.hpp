@@ -28,6 +28,10 @@ class NameFilter {
 
   bool Matches(std::string_view identifier) const;
 
+  // The include list entries that match none of `identifiers`, in list order (a check at
+  // start that each entry names something that exists).
+  std::vector<std::string> UnmatchedIncludeItems(const std::vector<std::string>& identifiers) const;
+
   // True when nothing was given, so every identifier matches.
   bool MatchesEverything() const { return include_.empty() && exclude_.empty(); }
 
