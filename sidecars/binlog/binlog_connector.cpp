@@ -479,9 +479,7 @@ int RunConnector(const ConnectorConfig& config, const std::atomic<bool>& stop) {
   try {
     nats::Connection nats(config.nats);
     if (!nats.WaitConnected(milliseconds(10000))) {
-      return fail("could not connect to NATS at " +
-                  (config.nats.urls.empty() ? nats::DefaultNatsUrl() : config.nats.urls[0]) +
-                  " within 10 s");
+      return fail(nats.NotConnectedMessage() + " (waited 10 s)");
     }
     telemetry.AttachNats(nats);
     nats::EnsureTrackingStream(nats, config.tracking, config.stream);

@@ -144,10 +144,7 @@ class EventPublisher {
 std::unique_ptr<nats::Connection> ConnectNats(const ConnectorConfig& config) {
   auto connection = std::make_unique<nats::Connection>(config.nats);
   if (!connection->WaitConnected(milliseconds(10000))) {
-    throw nats::NatsError("could not connect to NATS at " +
-                              (config.nats.urls.empty() ? nats::DefaultNatsUrl() : config.nats.urls[0]) +
-                              " within 10 s",
-                          true);
+    throw nats::NatsError(connection->NotConnectedMessage() + " (waited 10 s)", true);
   }
   nats::EnsureTrackingStream(*connection, config.tracking, config.stream);
   return connection;

@@ -458,14 +458,33 @@ def test_untrack_drops_slot_and_stream(postgres_server, nats_server):
 
 
 def test_idle_tracked_table_lets_the_slot_advance(postgres_server, nats_server):
+    """Issue 5: the tracked table is idle while another table writes 100 MB of WAL; the slot
+    must follow (confirmed LSN) and must not keep that WAL (restart LSN)."""
+    mb = 1024 * 1024
     conn = start_items_tracking(postgres_server, nats_server)
-    sql(conn, "CREATE TABLE busy (id serial PRIMARY KEY, pad text)")
-    for _ in range(20):
-        sql(conn, "INSERT INTO busy (pad) SELECT repeat('x', 500) FROM generate_series(1, 2000)")
+    sql(conn, "CREATE TABLE busy (id bigserial PRIMARY KEY, pad text)")
+    start = sql(conn, "SELECT pg_current_wal_lsn()")[0][0]
+    # 1900 random-looking bytes a row: under the TOAST threshold, so stored and logged as is
+    while sql(conn, "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s::pg_lsn)", start)[0][0] < 100 * mb:
+        sql(conn, "INSERT INTO busy (pad) SELECT string_agg(md5(random()::text), '') "
+                  "FROM generate_series(1, 5000) r, generate_series(1, 59) c GROUP BY r")
     lsn = sql(conn, "SELECT pg_current_wal_lsn()")[0][0]
     wait_for(lambda: sql(conn, "SELECT confirmed_lsn >= %s::pg_lsn FROM dbchangetracking.status "
                                "WHERE name = 'items'", lsn)[0][0],
              60, "the confirmed LSN to follow the busy table")
+
+    # The restart LSN moves only at a record of running transactions (xl_running_xacts) the
+    # worker has read and confirmed past; the bgwriter logs one every 15 s, a checkpoint at
+    # once. Measured: ~107 MB retained before the checkpoint, ~0 a second after it.
+    sql(conn, "CHECKPOINT")
+
+    def retained():
+        return sql(conn, "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn) "
+                         "FROM pg_replication_slots WHERE slot_name = (SELECT slot_name "
+                         "FROM dbchangetracking.trackings WHERE name = 'items')")[0][0]
+
+    wait_for(lambda: retained() < 32 * mb, 20,
+             f"the slot to release the busy table's WAL (retained {retained() / mb:.0f} MB)")
     assert change_events(nats_server, "items") == []
 
 
@@ -600,3 +619,36 @@ def test_secrets_are_masked_in_views(postgres_server, nats_server):
     status_text = str(sql(conn, "SELECT * FROM dbchangetracking.status"))
     for secret in ("hunter2", "s3cr3t-token"):
         assert secret not in status_text
+
+
+def test_nats_user_and_password_from_options(postgres_server, make_nats_server):
+    from nats_client import NatsClient
+
+    nats = make_nats_server(config='authorization { user: "dbct", password: "s3cret-pw" }')
+    conn = setup_extension(postgres_server)
+    sql(conn, "CREATE TABLE public.orders (id int PRIMARY KEY)")
+    sql(conn, "CREATE TABLE public.other (id int PRIMARY KEY)")
+    opts = {"nats": {"url": nats.url, "user": "dbct", "password": "s3cret-pw",
+                     "stream": dict(UNLIMITED)}, "snapshotMode": "never"}
+    sql(conn, "SELECT dbchangetracking.track('orders', 'public.orders', %s)", json.dumps(opts))
+    wait_state(conn, "orders", "streaming")
+    sql(conn, "INSERT INTO orders VALUES (1), (2)")
+    with NatsClient(nats.url, user="dbct", password="s3cret-pw") as nc:
+        wait_for(lambda: nc.stream_info(stream_name("orders"))["state"]["messages"] >= 2, 30,
+                 "two events on the stream")
+        events = [m for m in nc.stream_messages(stream_name("orders"))
+                  if m.subject == "dbchangetracking.orders"]
+    assert [json.loads(m.data)["after"]["id"] for m in events] == [1, 2]
+    options = sql(conn, "SELECT options FROM dbchangetracking.trackings WHERE name = 'orders'")[0][0]
+    assert options["nats"]["password"] == "******" and options["nats"]["user"] == "dbct"
+
+    # a wrong password: the tracking says why, and never shows the password
+    opts["nats"]["password"] = "wrong-pw"
+    sql(conn, "SELECT dbchangetracking.track('other', 'public.other', %s)", json.dumps(opts))
+    reason = wait_for(lambda: (status(conn, "other") or [None, None])[1], 30, "a reason for 'other'")
+    assert "could not connect to NATS at " + nats.url in reason and "Authorization Violation" in reason, reason
+    assert status(conn, "other")[0] in ("failed", "retrying")
+    everything = str(sql(conn, "SELECT * FROM dbchangetracking.status")) + \
+        str(sql(conn, "SELECT * FROM dbchangetracking.trackings"))
+    assert "wrong-pw" not in everything and "s3cret-pw" not in everything
+    assert status(conn, "orders")[0] == "streaming"

@@ -6,6 +6,7 @@
 //   --mode ensure          ensures the stream with the given settings, prints the outcome
 //   --mode last-position   prints the last Dbct-Position of the stream as JSON ({} when none)
 //   --mode control         writes a status, a log line and an offset; prints what it read back
+//   --user/--password, --token, --creds FILE, --tls-ca/--tls-cert/--tls-key: how to reach NATS
 // Exit code: 0 success, 1 failure, 2 bad usage.
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -41,6 +42,7 @@ struct Options {
   size_t payload_size = 64;
   uint64_t progress_every = 10000;
   bool no_ensure = false;
+  std::string user, password, token, creds, tls_ca, tls_cert, tls_key;
 };
 
 StreamSettings SettingsFrom(const Options& o) {
@@ -192,18 +194,32 @@ int main(int argc, char** argv) {
   app.add_option("--payload-size", o.payload_size, "padding bytes per event");
   app.add_option("--progress-every", o.progress_every, "events between progress lines");
   app.add_flag("--no-ensure", o.no_ensure, "do not create or update the stream");
+  app.add_option("--user", o.user, "NATS user");
+  app.add_option("--password", o.password, "NATS password");
+  app.add_option("--token", o.token, "NATS token");
+  app.add_option("--creds", o.creds, "NATS credentials file (.creds)");
+  app.add_option("--tls-ca", o.tls_ca, "CA file to verify the NATS server");
+  app.add_option("--tls-cert", o.tls_cert, "client certificate file");
+  app.add_option("--tls-key", o.tls_key, "client key file");
   CLI11_PARSE(app, argc, argv);
 
   try {
     NatsSettings settings;
     settings.urls = {o.url};
     settings.name = "dbct_publish_check";
+    settings.user = o.user;
+    settings.password = o.password;
+    settings.token = o.token;
+    settings.credentials_file = o.creds;
+    settings.tls_ca = o.tls_ca;
+    settings.tls_cert = o.tls_cert;
+    settings.tls_key = o.tls_key;
     settings.reconnect_wait_min = std::chrono::milliseconds(50);
     settings.reconnect_wait_max = std::chrono::milliseconds(500);
     settings.retry_on_failed_connect = o.mode == "publish";
     Connection connection(settings);
     if (!connection.WaitConnected(std::chrono::seconds(10))) {
-      std::fprintf(stderr, "error: could not connect to NATS at %s\n", o.url.c_str());
+      std::fprintf(stderr, "error: %s\n", connection.NotConnectedMessage().c_str());
       return 1;
     }
     if (o.mode == "publish") return RunPublish(connection, o);

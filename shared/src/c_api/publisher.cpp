@@ -153,11 +153,8 @@ dbct_status dbct_publisher_connect(dbct_publisher* p) {
     if (!p->options_error.empty()) throw NatsError(p->options_error, false);
     dbct::nats::ValidateTrackingName(p->name);
     if (!p->connection) p->connection = std::make_unique<dbct::nats::Connection>(p->settings);
-    if (!p->connection->WaitConnected(p->connect_timeout)) {
-      std::string urls;
-      for (const auto& u : p->connection->settings().urls) urls += (urls.empty() ? "" : ",") + u;
-      throw NatsError("could not connect to NATS at " + urls, true);
-    }
+    if (!p->connection->WaitConnected(p->connect_timeout))
+      throw NatsError(p->connection->NotConnectedMessage(), true);
     return DBCT_OK;
   });
 }

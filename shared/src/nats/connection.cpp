@@ -1,10 +1,15 @@
 // connection.cpp — cnats connection ownership, error text, signal blocking.
 #include "dbct/nats/connection.hpp"
 
+#include "dbct/config/secrets.hpp"
+
 #include <pthread.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <random>
 
 namespace dbct::nats {
@@ -13,11 +18,12 @@ namespace {
 
 constexpr int kMaxBackoffShift = 16;
 
-std::string JoinUrls(const std::vector<std::string>& urls) {
+// masked: the URLs with any password in them replaced, for messages
+std::string JoinUrls(const std::vector<std::string>& urls, bool masked) {
   std::string out;
   for (const auto& url : urls) {
     if (!out.empty()) out += ',';
-    out += url;
+    out += masked ? config::MaskUrlCredentials(url) : url;
   }
   return out;
 }
@@ -31,9 +37,11 @@ std::string DefaultNatsUrl() {
 }
 
 std::string StatusMessage(const std::string& what, natsStatus status) {
-  std::string message = what;
-  message += ": ";
-  message += natsStatus_GetText(status);
+  return what + ": " + StatusReason(status);
+}
+
+std::string StatusReason(natsStatus status) {
+  std::string message = natsStatus_GetText(status);
   // nats_GetLastError is thread-local: it describes the last failure in this thread.
   natsStatus last_status = NATS_OK;
   const char* detail = nats_GetLastError(&last_status);
@@ -98,7 +106,8 @@ struct ConnectionCallbackState {
 
 Connection::Connection(const NatsSettings& settings) : settings_(settings) {
   if (settings_.urls.empty()) settings_.urls.push_back(DefaultNatsUrl());
-  const std::string urls = JoinUrls(settings_.urls);
+  const std::string urls = JoinUrls(settings_.urls, false);
+  display_urls_ = JoinUrls(settings_.urls, true);
 
   SignalBlockGuard guard;  // cnats starts its threads below
   auto fail = [&](natsStatus s, const std::string& what) {
@@ -111,9 +120,19 @@ Connection::Connection(const NatsSettings& settings) : settings_(settings) {
   natsStatus s = natsOptions_Create(&options_);
   if (s != NATS_OK) fail(s, "could not create NATS options");
   s = natsOptions_SetURL(options_, urls.c_str());
-  if (s != NATS_OK) fail(s, "invalid NATS url \"" + urls + "\"");
+  if (s != NATS_OK) fail(s, "invalid NATS url \"" + display_urls_ + "\"");
   if (!settings_.name.empty()) natsOptions_SetName(options_, settings_.name.c_str());
   if (!settings_.credentials_file.empty()) {
+    // cnats reads the file only when connecting; say now, and plainly, when it cannot.
+    if (std::FILE* f = std::fopen(settings_.credentials_file.c_str(), "r")) {
+      std::fclose(f);
+    } else {
+      std::string reason = std::strerror(errno);
+      natsOptions_Destroy(options_);
+      options_ = nullptr;
+      throw NatsError("could not read NATS credentials file \"" + settings_.credentials_file +
+                          "\": " + reason, false);
+    }
     s = natsOptions_SetUserCredentialsFromFiles(options_, settings_.credentials_file.c_str(),
                                                 nullptr);
     if (s != NATS_OK)
@@ -156,16 +175,24 @@ Connection::Connection(const NatsSettings& settings) : settings_(settings) {
   // One shared delivery thread pool: subscriptions made later from a thread with signals
   // unblocked then reuse threads started here instead of starting their own.
   natsOptions_UseGlobalMessageDelivery(options_, true);
-  if (settings_.retry_on_failed_connect) {
-    natsOptions_SetRetryOnFailedConnect(options_, true, &Connection::OnConnected, callback_state);
-  }
 
+  // The first attempt runs here, in this thread, so that its reason is known: a server that
+  // refuses the credentials or the TLS handshake fails now with that reason instead of being
+  // retried in the background in silence. Only an unreachable server is retried.
   s = natsConnection_Connect(&nc_, options_);
+  if (s != NATS_OK && settings_.retry_on_failed_connect && IsRetriableStatus(s)) {
+    first_error_ = StatusReason(s);
+    natsOptions_SetRetryOnFailedConnect(options_, true, &Connection::OnConnected, callback_state);
+    s = natsConnection_Connect(&nc_, options_);
+  }
   if (s == NATS_OK) {
     connect_generation_.fetch_add(1);
     state_.store(ConnectionState::kConnected);
   } else if (s != NATS_NOT_YET_CONNECTED) {
-    std::string message = StatusMessage("could not connect to NATS at " + urls, s);
+    std::string message = StatusMessage("could not connect to NATS at " + display_urls_, s);
+    // A server that requires a client certificate ends the TLS session without a word.
+    if (s == NATS_PROTOCOL_ERROR && settings_.tls_cert.empty())
+      message += " (if the server requires a TLS client certificate, give tls cert and key)";
     natsOptions_Destroy(options_);
     options_ = nullptr;
     delete callback_state;
@@ -209,7 +236,23 @@ Connection::~Connection() {
 
 bool Connection::WaitConnected(std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(mutex_);
-  return changed_.wait_for(lock, timeout, [&] { return connected(); });
+  // Closed (cnats gave up, e.g. the same credentials refused twice) will not change.
+  return changed_.wait_for(lock, timeout, [&] {
+    return connected() || state() == ConnectionState::kClosed;
+  }) && connected();
+}
+
+std::string Connection::NotConnectedMessage() const {
+  std::string reason;
+  if (nc_ != nullptr) {
+    const char* text = nullptr;
+    if (natsConnection_GetLastError(nc_, &text) != NATS_OK && text != nullptr) reason = text;
+  }
+  if (reason.empty()) reason = first_error_;
+  std::string message = "could not connect to NATS at " + display_urls_;
+  if (state() == ConnectionState::kClosed && reason.empty()) reason = "connection closed";
+  if (!reason.empty()) message += ": " + reason;
+  return message;
 }
 
 std::string Connection::ConnectedUrl() const {

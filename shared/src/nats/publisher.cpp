@@ -19,13 +19,9 @@ using std::chrono::milliseconds;
 
 constexpr milliseconds kPollSlice{50};
 constexpr int kReplyBytesLimit = 256 * 1024 * 1024;
-
-std::string HeaderValue(natsMsg* msg, const char* name) {
-  const char* value = nullptr;
-  if (msg == nullptr || natsMsgHeader_Get(msg, name, &value) != NATS_OK || value == nullptr)
-    return "";
-  return value;
-}
+// natsMsg_Destroy hands a message to cnats' garbage-collector thread and wakes it when it
+// sleeps: destroying one at a time woke it (and so preempted us) every few messages.
+constexpr size_t kDiscardBatch = 512;
 
 // Text of "description" in a JetStream error reply, or the whole reply when absent.
 std::string ErrorDescription(std::string_view reply) {
@@ -69,37 +65,56 @@ Publisher::Publisher(Connection& connection, std::string stream, PublisherSettin
 
   natsSubscription* sub = nullptr;
   const std::string wildcard = inbox_ + ".>";
-  CheckStatus(natsConnection_Subscribe(&sub, connection_.nc(), wildcard.c_str(),
-                                       &Publisher::OnReply, this),
-              "could not subscribe to publish acknowledgements");
+  synchronous_ = !settings_.wake;
+  natsStatus s = synchronous_
+                     ? natsConnection_SubscribeSync(&sub, connection_.nc(), wildcard.c_str())
+                     : natsConnection_Subscribe(&sub, connection_.nc(), wildcard.c_str(),
+                                                &Publisher::OnReply, this);
+  CheckStatus(s, "could not subscribe to publish acknowledgements");
   subscription_.reset(sub);
   int reply_limit = static_cast<int>(std::min<size_t>(settings_.max_in_flight * 4 + 1024, 1 << 30));
   natsSubscription_SetPendingLimits(sub, reply_limit, kReplyBytesLimit);
-  natsSubscription_SetOnCompleteCB(sub, &Publisher::OnSubscriptionComplete, this);
+  if (!synchronous_) natsSubscription_SetOnCompleteCB(sub, &Publisher::OnSubscriptionComplete, this);
 }
 
 Publisher::~Publisher() {
   if (subscription_) {
     SignalBlockGuard guard;
     natsSubscription_Unsubscribe(subscription_.get());
-    std::unique_lock<std::mutex> lock(reply_mutex_);
-    // After the complete callback the message handler will not run again.
-    reply_ready_.wait_for(lock, std::chrono::seconds(2), [&] { return subscription_done_; });
-    lock.unlock();
+    if (!synchronous_) {
+      std::unique_lock<std::mutex> lock(reply_mutex_);
+      // After the complete callback the message handler will not run again.
+      reply_ready_.wait_for(lock, std::chrono::seconds(2), [&] { return subscription_done_; });
+    }
     natsSubscription_Destroy(subscription_.release());
   }
   for (natsMsg* reply : replies_) natsMsg_Destroy(reply);
+  DestroyDiscarded();
 }
 
-// cnats thread: queue the reply and wake the owner, nothing else.
+void Publisher::Discard(MsgPtr msg) {
+  discarded_.push_back(msg.release());
+  if (discarded_.size() >= kDiscardBatch) DestroyDiscarded();
+}
+
+void Publisher::DestroyDiscarded() {
+  for (natsMsg* msg : discarded_) natsMsg_Destroy(msg);
+  discarded_.clear();
+}
+
+// cnats thread (wake hook set): queue the reply; wake the owner only when the queue was
+// empty, since the owner takes the whole queue at once.
 void Publisher::OnReply(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
   auto* self = static_cast<Publisher*>(closure);
+  bool first;
   {
     std::lock_guard<std::mutex> lock(self->reply_mutex_);
     self->replies_.push_back(msg);
+    first = self->replies_.size() == 1;
   }
+  if (!first) return;
   self->reply_ready_.notify_all();
-  if (self->settings_.wake) self->settings_.wake();
+  self->settings_.wake();
 }
 
 void Publisher::OnSubscriptionComplete(void* closure) {
@@ -111,10 +126,13 @@ void Publisher::OnSubscriptionComplete(void* closure) {
   self->reply_ready_.notify_all();
 }
 
-std::string Publisher::ReplySubject(uint64_t generation, uint64_t index) const {
+MsgPtr Publisher::BuildFor(uint64_t index, std::string_view subject, const EventHeaders& headers,
+                           std::string_view payload) {
   char tail[48];
-  std::snprintf(tail, sizeof tail, ".%" PRIu64 ".%" PRIu64, generation, index);
-  return inbox_ + tail;
+  int n = std::snprintf(tail, sizeof tail, ".%" PRIu64 ".%" PRIu64, generation_, index);
+  reply_subject_.assign(inbox_).append(tail, static_cast<size_t>(n));
+  return builder_.Build(subject, reply_subject_, headers,
+                        slot_offset_ + static_cast<int64_t>(index) - 1, payload);
 }
 
 bool Publisher::Publish(const OutgoingMessage& message, milliseconds wait) {
@@ -124,6 +142,7 @@ bool Publisher::Publish(const OutgoingMessage& message, milliseconds wait) {
                                 std::to_string(last_sequence_taken_));
   }
   if (message.msg_id.empty()) throw std::invalid_argument("event has no Nats-Msg-Id");
+  if (message.subject.empty()) throw std::invalid_argument("event has no subject");
 
   Poll(milliseconds(0));
   const auto deadline = Clock::now() + (wait.count() > 0 ? wait : milliseconds(0));
@@ -140,30 +159,8 @@ bool Publisher::Publish(const OutgoingMessage& message, milliseconds wait) {
 
   // Build the message before taking an index: indexes must stay gapless.
   const uint64_t index = next_index_;
-  const std::string reply = ReplySubject(generation_, index);
-  scratch_.assign(message.subject);
-  natsMsg* raw = nullptr;
-  natsStatus s = natsMsg_Create(&raw, scratch_.c_str(), reply.c_str(), message.payload.data(),
-                                static_cast<int>(message.payload.size()));
-  MsgPtr msg(raw);
-  if (s != NATS_OK) {
-    throw NatsError(StatusMessage("could not build message for subject \"" + scratch_ + "\"", s),
-                    false);
-  }
-  auto set_header = [&](const char* name, std::string_view value) {
-    if (value.empty()) return;
-    scratch_.assign(value);
-    natsStatus hs = natsMsgHeader_Set(msg.get(), name, scratch_.c_str());
-    if (hs != NATS_OK) throw NatsError(StatusMessage(std::string("could not set header ") + name, hs), false);
-  };
-  set_header(kHeaderMsgId, message.msg_id);
-  set_header(kHeaderPosition, message.position);
-  set_header(kHeaderOp, message.op);
-  set_header(kHeaderTable, message.table);
-  set_header(kHeaderKey, message.key);
-  char expected[24];
-  std::snprintf(expected, sizeof expected, "%" PRId64, slot_offset_ + static_cast<int64_t>(index) - 1);
-  set_header(kHeaderExpectedLastSequence, expected);
+  EventHeaders headers{message.msg_id, message.position, message.op, message.table, message.key};
+  MsgPtr msg = BuildFor(index, message.subject, headers, message.payload);
 
   next_index_++;
   last_sequence_taken_ = message.sequence;
@@ -185,27 +182,9 @@ void Publisher::Send(Entry& entry) {
     // Re-sending after a resync: same subject, data and headers; new reply subject and
     // expected last sequence.
     natsMsg* old = entry.msg.get();
-    const std::string reply = ReplySubject(generation_, entry.index);
-    natsMsg* raw = nullptr;
-    natsStatus s = natsMsg_Create(&raw, natsMsg_GetSubject(old), reply.c_str(),
-                                  natsMsg_GetData(old), natsMsg_GetDataLength(old));
-    MsgPtr fresh(raw);
-    if (s != NATS_OK) throw NatsError(StatusMessage("could not rebuild message", s), false);
-    const char** keys = nullptr;
-    int count = 0;
-    if (natsMsgHeader_Keys(old, &keys, &count) == NATS_OK) {
-      for (int i = 0; i < count; i++) {
-        if (std::strcmp(keys[i], kHeaderExpectedLastSequence) == 0) continue;
-        const char* value = nullptr;
-        if (natsMsgHeader_Get(old, keys[i], &value) == NATS_OK && value != nullptr)
-          natsMsgHeader_Set(fresh.get(), keys[i], value);
-      }
-      std::free(static_cast<void*>(keys));
-    }
-    char expected[24];
-    std::snprintf(expected, sizeof expected, "%" PRId64,
-                  slot_offset_ + static_cast<int64_t>(entry.index) - 1);
-    natsMsgHeader_Set(fresh.get(), kHeaderExpectedLastSequence, expected);
+    std::string_view data(natsMsg_GetData(old), static_cast<size_t>(natsMsg_GetDataLength(old)));
+    MsgPtr fresh = BuildFor(entry.index, natsMsg_GetSubject(old), HeadersOf(old), data);
+    Discard(std::move(entry.msg));
     entry.msg = std::move(fresh);
     entry.msg_generation = generation_;
     resent_++;
@@ -228,17 +207,11 @@ uint64_t Publisher::Poll(milliseconds wait) {
     auto until = std::chrono::duration_cast<milliseconds>(next_resync_at_ - Clock::now());
     wait = std::max(milliseconds(0), std::min(wait, until));
   }
-  std::vector<natsMsg*> replies;
-  {
-    std::unique_lock<std::mutex> lock(reply_mutex_);
-    if (replies_.empty() && wait.count() > 0)
-      reply_ready_.wait_for(lock, wait, [&] { return !replies_.empty(); });
-    replies.swap(replies_);
-  }
-  ProcessReplies(replies);
+  TakeReplies(wait);
   AdvanceWatermark();
   CheckTimeouts();
   TryResync();
+  if (pending_.empty()) DestroyDiscarded();  // idle: hold no memory
   return AckWatermark();
 }
 
@@ -253,12 +226,56 @@ bool Publisher::Flush(milliseconds timeout) {
   return true;
 }
 
-void Publisher::ProcessReplies(std::vector<natsMsg*>& replies) {
-  for (natsMsg* reply : replies) {
-    MsgPtr owner(reply);
-    HandleReply(reply);
+// Handles every reply that has arrived, first waiting up to `wait` for one when none has.
+void Publisher::TakeReplies(milliseconds wait) {
+  if (!synchronous_) {
+    TakeQueuedReplies(wait);
+    return;
   }
-  replies.clear();
+  natsSubscription* sub = subscription_.get();
+  int64_t wait_ms = std::max<int64_t>(wait.count(), 0);
+  for (;;) {
+    int ready = 0;
+    if (natsSubscription_GetPending(sub, &ready, nullptr) != NATS_OK) return;  // closed
+    if (ready == 0) {
+      if (wait_ms == 0) return;
+      ready = 1;  // NextMsg below waits for it
+    }
+    for (int i = 0; i < ready; i++) {
+      natsMsg* raw = nullptr;
+      natsStatus s = natsSubscription_NextMsg(&raw, sub, wait_ms);
+      wait_ms = 0;
+      MsgPtr reply(raw);
+      if (s == NATS_OK) {
+        HandleReply(reply.get());
+        Discard(std::move(reply));
+      } else if (s == NATS_NO_RESPONDERS) {
+        // cnats drops this reply, and with it which send it answers: any may be lost.
+        if (!pending_.empty())
+          StartRecovery("no JetStream responders for stream \"" + stream_ +
+                        "\" (JetStream not ready, or the stream is missing)");
+      } else if (s == NATS_SLOW_CONSUMER) {
+        if (!pending_.empty()) StartRecovery("publish acknowledgements were dropped (too many queued)");
+      } else {
+        return;  // timeout, or the subscription or connection is closed
+      }
+    }
+  }
+}
+
+void Publisher::TakeQueuedReplies(milliseconds wait) {
+  std::vector<natsMsg*> replies;
+  {
+    std::unique_lock<std::mutex> lock(reply_mutex_);
+    if (replies_.empty() && wait.count() > 0)
+      reply_ready_.wait_for(lock, wait, [&] { return !replies_.empty(); });
+    replies.swap(replies_);
+  }
+  for (natsMsg* raw : replies) {
+    MsgPtr reply(raw);
+    HandleReply(reply.get());
+    Discard(std::move(reply));
+  }
 }
 
 Publisher::Entry* Publisher::FindEntry(uint64_t index) {
@@ -300,15 +317,11 @@ void Publisher::HandleReply(natsMsg* reply) {
 void Publisher::AdvanceWatermark() {
   if (pending_.empty() || !pending_.front().acked) return;
   uint64_t watermark = 0;
-  natsMsg* last = nullptr;
-  MsgPtr last_owner;
   while (!pending_.empty() && pending_.front().acked) {
     watermark = pending_.front().sequence;
-    last_owner = std::move(pending_.front().msg);
-    last = last_owner.get();
+    Discard(std::move(pending_.front().msg));
     pending_.pop_front();
   }
-  last_acked_msg_id_ = HeaderValue(last, kHeaderMsgId);
   watermark_.store(watermark, std::memory_order_release);
   in_flight_.store(pending_.size(), std::memory_order_relaxed);
 }
@@ -370,8 +383,8 @@ void Publisher::TryResync() {
       MsgPtr stored(raw);
       if (s != NATS_OK && s != NATS_NOT_FOUND && code != JSNoMessageFoundErr)
         CheckStatus(s, "could not read the last message of stream \"" + stream_ + "\"");
-      std::string stored_id = HeaderValue(stored.get(), kHeaderMsgId);
-      if (entry != nullptr && !stored_id.empty() && stored_id == HeaderValue(entry->msg.get(), kHeaderMsgId)) {
+      std::string_view stored_id = HeadersOf(stored.get()).msg_id;
+      if (entry != nullptr && !stored_id.empty() && stored_id == HeadersOf(entry->msg.get()).msg_id) {
         for (auto& e : pending_) {
           if (e.index > entry->index) break;
           e.acked = true;

@@ -55,6 +55,8 @@ class NatsError : public std::runtime_error {
 
 // "<what>: <cnats status text>[: <last error detail>]" — the one place that reads cnats errors.
 std::string StatusMessage(const std::string& what, natsStatus status);
+// "<cnats status text>[: <last error detail>]": why a cnats call failed.
+std::string StatusReason(natsStatus status);
 // Throws NatsError built from StatusMessage when status is not NATS_OK.
 void CheckStatus(natsStatus status, const std::string& what);
 // Whether a failed cnats call is worth retrying (connection/timeout class of errors).
@@ -99,8 +101,9 @@ enum class ConnectionState { kConnecting, kConnected, kReconnecting, kClosed };
 
 class Connection {
  public:
-  // Connects (or, with retry_on_failed_connect, starts connecting in the background).
-  // Throws NatsError on bad settings (unreadable TLS/creds files, bad URL).
+  // Connects (or, with retry_on_failed_connect and the server unreachable, goes on connecting
+  // in the background). Throws NatsError on bad settings (unreadable TLS/creds files, bad
+  // URL) and when the server refuses the connection (credentials, TLS): that is not retried.
   explicit Connection(const NatsSettings& settings);
   ~Connection();
   Connection(const Connection&) = delete;
@@ -114,8 +117,10 @@ class Connection {
   bool connected() const { return state() == ConnectionState::kConnected; }
   // Bumped on every (re)connect: a publisher compares it to learn that replies may be lost.
   uint64_t connect_generation() const { return connect_generation_.load(std::memory_order_acquire); }
-  // Waits until connected or timeout; true when connected.
+  // Waits until connected, closed or timeout; true when connected.
   bool WaitConnected(std::chrono::milliseconds timeout);
+  // "could not connect to NATS at <urls, passwords masked>[: <reason of the last attempt>]".
+  std::string NotConnectedMessage() const;
   // Server URL currently connected to, "" when none.
   std::string ConnectedUrl() const;
 
@@ -128,6 +133,8 @@ class Connection {
   void SetState(ConnectionState state);
 
   NatsSettings settings_;
+  std::string display_urls_;  // for messages: passwords masked
+  std::string first_error_;   // why the first attempt failed, when retried in the background
   natsOptions* options_ = nullptr;
   natsConnection* nc_ = nullptr;
   jsCtx* js_ = nullptr;

@@ -30,10 +30,14 @@
 // the offset is re-based on it. Attempts back off from retry_backoff_min to retry_backoff_max.
 // The stream's subjects must be written by this publisher only.
 //
-// Threads: cnats delivers pub acks on its own thread; that callback only queues the reply,
-// wakes waiters and calls the optional wake hook. Everything else runs on the caller's thread,
-// so the owner (e.g. a PostgreSQL worker loop) decides when work happens. Not thread-safe
-// except AckWatermark(), InFlight(), MaxInFlightObserved(), Retries().
+// Threads: everything runs on the caller's thread, so the owner (e.g. a PostgreSQL worker
+// loop) decides when work happens. Pub acks land on a synchronous subscription that Poll
+// drains in batches: no thread hand-off, lock or wake-up per acknowledgement. Only with a
+// wake hook does cnats' delivery thread take the replies instead; it queues them and wakes
+// the owner once per batch (when the queue was empty). Per event the hot path makes one
+// allocation (message.hpp) and destroys messages in batches (cnats frees them on its
+// garbage-collector thread, which each destroy may wake). Not thread-safe except
+// AckWatermark(), InFlight(), MaxInFlightObserved(), Retries().
 #pragma once
 
 #include <atomic>
@@ -48,6 +52,7 @@
 #include <vector>
 
 #include "dbct/nats/connection.hpp"
+#include "dbct/nats/message.hpp"
 
 namespace dbct::nats {
 
@@ -57,7 +62,8 @@ struct PublisherSettings {
   std::chrono::milliseconds retry_backoff_min{50};
   std::chrono::milliseconds retry_backoff_max{5000};
   std::chrono::milliseconds request_timeout{2000};  // stream state reads during resync
-  // Called on a cnats thread whenever a reply arrives; must only wake the owner (SetLatch).
+  // Optional: called on a cnats thread when replies arrive while none were waiting to be
+  // polled; must only wake the owner (SetLatch). Without it the owner polls (Poll/Flush wait).
   std::function<void()> wake;
 };
 
@@ -115,7 +121,8 @@ class Publisher {
 
   static void OnReply(natsConnection* nc, natsSubscription* sub, natsMsg* msg, void* closure);
   static void OnSubscriptionComplete(void* closure);
-  void ProcessReplies(std::vector<natsMsg*>& replies);
+  void TakeReplies(std::chrono::milliseconds wait);
+  void TakeQueuedReplies(std::chrono::milliseconds wait);
   void HandleReply(natsMsg* reply);
   void CheckTimeouts();
   void TryResync();
@@ -124,13 +131,18 @@ class Publisher {
   void AdvanceWatermark();
   void StartRecovery(std::string reason);
   Entry* FindEntry(uint64_t index);
-  std::string ReplySubject(uint64_t generation, uint64_t index) const;
+  void Discard(MsgPtr msg);  // destroyed later, in batches
+  void DestroyDiscarded();
+  // The message of `index` for the current generation (reply subject, expected sequence).
+  MsgPtr BuildFor(uint64_t index, std::string_view subject, const EventHeaders& headers,
+                  std::string_view payload);
 
   Connection& connection_;
   std::string stream_;
   PublisherSettings settings_;
   std::string inbox_;
   SubscriptionPtr subscription_;
+  bool synchronous_ = true;     // no wake hook: the owner drains the subscription itself
 
   std::deque<Entry> pending_;   // taken, not yet below the watermark; in order
   uint64_t next_index_ = 1;
@@ -138,21 +150,22 @@ class Publisher {
   uint64_t generation_ = 1;
   uint64_t last_connect_generation_ = 0;
   uint64_t last_sequence_taken_ = 0;
-  std::string last_acked_msg_id_;  // Nats-Msg-Id of the newest acknowledged message
 
   bool need_resync_ = false;
   std::chrono::steady_clock::time_point next_resync_at_{};
   std::chrono::milliseconds backoff_{0};
   std::string last_error_;
   uint64_t resent_ = 0;
-  std::string scratch_;         // NUL-terminated copies of string_views
+  MessageBuilder builder_;
+  std::vector<natsMsg*> discarded_;
+  std::string reply_subject_;   // <inbox>.<generation>.<index>, rebuilt in place
 
   std::atomic<uint64_t> watermark_{0};
   std::atomic<size_t> in_flight_{0};
   std::atomic<size_t> max_in_flight_observed_{0};
   std::atomic<uint64_t> retries_{0};
 
-  // Filled by the cnats thread, drained by the owner.
+  // With a wake hook only: filled by the cnats thread, drained by the owner.
   std::mutex reply_mutex_;
   std::condition_variable reply_ready_;
   std::vector<natsMsg*> replies_;
