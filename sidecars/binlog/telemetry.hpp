@@ -1,7 +1,7 @@
 // What dbct-mysql tells the world about itself (SPEC §4 and §8): log lines (stderr and the
 // logs stream), the status in the dbchangetracking-status bucket, refreshed every 2 s by a
-// background thread, and Prometheus metrics on --metrics-addr, served by a second small
-// thread. The connector threads only bump atomics or take a short lock; nothing here blocks
+// background thread, and Prometheus metrics on --metrics-addr, served by the sidecars' common
+// MetricsServer (sidecars/common/metrics.hpp). The connector threads only bump atomics or take a short lock; nothing here blocks
 // the hot path, and the NATS side is fire-and-forget (StatusReporter::Report).
 #ifndef DBCT_BINLOG_TELEMETRY_HPP
 #define DBCT_BINLOG_TELEMETRY_HPP
@@ -18,6 +18,7 @@
 
 #include "dbct/nats/connection.hpp"
 #include "dbct/nats/control.hpp"
+#include "metrics.hpp"
 
 namespace dbct::binlog {
 
@@ -55,8 +56,6 @@ class Telemetry {
 
  private:
   void ReporterLoop();
-  void MetricsLoop();
-  void HandleMetricsClient(int fd);
 
   const std::string tracking_;
   const std::string type_;
@@ -81,9 +80,7 @@ class Telemetry {
   bool stopping_ = false;
   std::thread reporter_;
 
-  int listen_fd_ = -1;
-  std::atomic<bool> metrics_stop_{false};
-  std::thread metrics_;
+  std::unique_ptr<sidecar::MetricsServer> metrics_;  // sidecars/common
 };
 
 }  // namespace dbct::binlog

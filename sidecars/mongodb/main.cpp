@@ -4,6 +4,9 @@
 //   dbct-mongodb --replay FILE [--manifest FILE] [--publish] [--event-time-ms MS]
 //                                                     change-stream documents from a file
 //
+// --metrics-addr HOST:PORT serves Prometheus metrics (GET /metrics); with --replay the process
+// then stays up after the file is done (exit 0), until SIGTERM/SIGINT.
+//
 // Exit codes: 0 clean stop (SIGTERM/SIGINT) or replay done, 1 failure of the work (MongoDB,
 // NATS, prerequisites), 2 bad usage or bad input.
 #include <CLI/CLI.hpp>
@@ -11,9 +14,12 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <memory>
+#include <stdexcept>
 #include <string>
 
 #include "dbct/config/loader.hpp"
+#include "metrics.hpp"
 #include "mongodb_connector.hpp"
 
 #ifndef DBCT_VERSION
@@ -86,6 +92,7 @@ int main(int argc, char** argv) {
   std::string name = "mongodb";
   bool publish = false;
   int64_t event_time_ms = -1;
+  std::string metrics_addr;
   app.add_option("-f,--manifest", manifest, "resource file (kind DatabaseChangeTracking, type mongodb)");
   app.add_option("--replay", replay,
                  "read change-stream documents (Extended JSON, one per line; - for stdin) instead of "
@@ -94,6 +101,7 @@ int main(int argc, char** argv) {
   app.add_option("--name", name, "with --replay and no --manifest: the tracking name (source.name)");
   app.add_option("--event-time-ms", event_time_ms,
                  "with --replay: use this envelope ts_ms instead of the clock (comparable output)");
+  app.add_option("--metrics-addr", metrics_addr, "serve Prometheus metrics on HOST:PORT (GET /metrics)");
   app.set_version_flag("--version", DBCT_VERSION);
   try {
     app.parse(argc, argv);
@@ -134,6 +142,19 @@ int main(int argc, char** argv) {
     config.nats.name = "dbct-mongodb " + name;
   }
 
+  dbct::sidecar::Metrics metrics(config.tracking);
+  std::unique_ptr<dbct::sidecar::MetricsServer> metrics_server;
+  if (!metrics_addr.empty()) {
+    try {
+      metrics_server =
+          std::make_unique<dbct::sidecar::MetricsServer>(metrics_addr, [&] { return metrics.PrometheusText(); });
+    } catch (const std::runtime_error& e) {
+      std::fprintf(stderr, "ERROR: %s\n", e.what());
+      return 1;
+    }
+    config.metrics = &metrics;
+  }
+
   struct sigaction sa {};
   sa.sa_handler = OnSignal;
   sigemptyset(&sa.sa_mask);
@@ -146,7 +167,9 @@ int main(int argc, char** argv) {
     options.file = replay;
     options.publish = publish;
     if (event_time_ms >= 0) options.event_time_ms = event_time_ms;
-    return dbct::mongodb::RunReplay(config, options, g_stop);
+    const int code = dbct::mongodb::RunReplay(config, options, g_stop);
+    if (metrics_server && code == 0) dbct::sidecar::WaitForStop(g_stop);
+    return code;
   }
   return dbct::mongodb::RunConnector(config, g_stop);
 }

@@ -51,8 +51,9 @@ class Logger {
 // Change events -> JetStream, in order; the offsets bucket follows the ack watermark.
 class EventPublisher {
  public:
-  EventPublisher(nats::Connection& connection, const std::string& tracking)
+  EventPublisher(nats::Connection& connection, const std::string& tracking, sidecar::Metrics* metrics)
       : tracking_(tracking),
+        metrics_(metrics),
         subject_(nats::TrackingSubject(tracking)),
         tx_subject_(nats::TransactionSubject(tracking)),
         publisher_(connection, nats::TrackingStreamName(tracking)),
@@ -72,6 +73,7 @@ class EventPublisher {
     last_position_ = t.position;
     ++events_total_;
     last_event_ms_ = NowMs();
+    if (metrics_) metrics_->CountEvents(1);
   }
 
   void Commit(bool force) {
@@ -82,6 +84,7 @@ class EventPublisher {
     }
     last_commit_ = now;
     const uint64_t watermark = publisher_.Poll();
+    if (metrics_) metrics_->SetInFlight(sequence_ - watermark);
     std::string acked;
     while (!in_flight_.empty() && in_flight_.front().first <= watermark) {
       acked = std::move(in_flight_.front().second);
@@ -123,6 +126,7 @@ class EventPublisher {
   }
 
   const std::string tracking_;
+  sidecar::Metrics* const metrics_;  // may be null
   const std::string subject_;
   const std::string tx_subject_;
   nats::Publisher publisher_;
@@ -272,6 +276,7 @@ class Capture {
     s.events_total = publisher_.events_total();
     s.last_event_at_ms = publisher_.last_event_ms();
     s.last_error = error;
+    if (config_.metrics) config_.metrics->SetState(state);
     status_.Report(s);
     last_report_ = Clock::now();
   }
@@ -319,7 +324,7 @@ int RunConnector(const ConnectorConfig& config, const std::atomic<bool>& stop) {
     auto nats_connection = ConnectNats(config);
     log.Attach(*nats_connection);
     nats::StatusReporter status(*nats_connection, config.tracking);
-    EventPublisher publisher(*nats_connection, config.tracking);
+    EventPublisher publisher(*nats_connection, config.tracking, config.metrics);
     Capture capture(config, stop, *source, publisher, status, log);
     capture.Report(nats::TrackingState::kStarting);
 
@@ -408,6 +413,7 @@ int RunConnector(const ConnectorConfig& config, const std::atomic<bool>& stop) {
     s.name = config.tracking;
     s.type = "mongodb";
     s.state = nats::TrackingState::kStopped;
+    if (config.metrics) config.metrics->SetState(s.state);
     s.position = publisher.last_position();
     s.events_total = publisher.events_total();
     try {
@@ -439,7 +445,7 @@ int RunReplay(const ConnectorConfig& config, const ReplayOptions& options, const
   try {
     if (options.publish) {
       connection = ConnectNats(config);
-      publisher = std::make_unique<EventPublisher>(*connection, config.tracking);
+      publisher = std::make_unique<EventPublisher>(*connection, config.tracking, config.metrics);
     }
     ChangeTranslator translator(config.translator);
     std::string line;
@@ -480,6 +486,7 @@ int RunReplay(const ConnectorConfig& config, const ReplayOptions& options, const
       std::fprintf(stderr, "ERROR: JetStream did not acknowledge every event within 30 s\n");
       return 1;
     }
+    if (config.metrics) config.metrics->SetState(nats::TrackingState::kStopped);
     return 0;
   } catch (const nats::NatsError& e) {
     std::fprintf(stderr, "ERROR: %s\n", e.what());

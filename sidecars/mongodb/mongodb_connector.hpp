@@ -15,6 +15,7 @@
 #include "change_translator.hpp"
 #include "dbct/nats/connection.hpp"
 #include "dbct/nats/stream.hpp"
+#include "metrics.hpp"
 #include "mongo_source.hpp"
 
 namespace dbct::mongodb {
@@ -30,6 +31,7 @@ struct ConnectorConfig {
   std::string snapshot_mode = "initial";
   nats::NatsSettings nats;
   nats::StreamSettings stream;
+  sidecar::Metrics* metrics = nullptr;  // --metrics-addr's counters; not owned, may be null
 };
 
 // Live capture until `stop` (exit 0 after in-flight publishes finished) or a fatal error

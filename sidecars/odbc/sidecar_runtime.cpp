@@ -75,11 +75,13 @@ void SidecarRuntime::Publish(const EmittedEvent& event) {
   in_flight_.emplace_back(sequence_, std::string(event.position));
   status_value_.events_total = sequence_;
   status_value_.last_event_at_ms = nats::NowMs();
+  if (settings_.metrics) settings_.metrics->CountEvents(1);
   Tick();
 }
 
 void SidecarRuntime::Tick(milliseconds wait) {
   publisher_->Poll(wait);
+  if (settings_.metrics) settings_.metrics->SetInFlight(sequence_ - publisher_->AckWatermark());
   CommitOffsets(false);
   ReportStatus(false);
 }
@@ -117,6 +119,7 @@ void SidecarRuntime::ReportStatus(bool force) {
 
 void SidecarRuntime::SetState(nats::TrackingState state, std::string last_error) {
   status_value_.state = state;
+  if (settings_.metrics) settings_.metrics->SetState(state);
   if (!last_error.empty()) status_value_.last_error = std::move(last_error);
   ReportStatus(true);
 }
@@ -125,6 +128,10 @@ bool SidecarRuntime::Finish(milliseconds timeout, nats::TrackingState state) {
   const bool flushed = publisher_->Flush(timeout);
   CommitOffsets(true);
   status_value_.state = state;
+  if (settings_.metrics) {
+    settings_.metrics->SetInFlight(sequence_ - publisher_->AckWatermark());
+    settings_.metrics->SetState(state);
+  }
   try {
     status_->ReportAndWait(status_value_);
   } catch (const nats::NatsError& e) {

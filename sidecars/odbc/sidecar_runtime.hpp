@@ -17,6 +17,7 @@
 #include "dbct/nats/publisher.hpp"
 #include "dbct/nats/stream.hpp"
 #include "emitted_event.hpp"
+#include "metrics.hpp"
 
 namespace dbct::odbc {
 
@@ -25,6 +26,7 @@ struct RuntimeSettings {
   std::string type;      // "sqlserver", "oracle"
   nats::NatsSettings nats;
   nats::StreamSettings stream;
+  sidecar::Metrics* metrics = nullptr;  // --metrics-addr's counters; not owned, may be null
 };
 
 // NATS and stream settings of a resource.

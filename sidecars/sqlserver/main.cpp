@@ -5,14 +5,20 @@
 //       translate change rows from a JSON-lines file (docs/sqlserver.md) and print the
 //       Debezium events, or publish them with --publish
 //
+// --metrics-addr HOST:PORT serves Prometheus metrics (GET /metrics); with --replay the process
+// then stays up after the file is done (exit 0), until SIGTERM/SIGINT.
+//
 // Exit codes: 0 clean stop (SIGTERM/SIGINT) or replay done, 1 failure of the work (database,
 // NATS, prerequisites), 2 bad usage, bad resource or bad replay file.
 #include <CLI/CLI.hpp>
 
 #include <atomic>
+#include <memory>
+#include <stdexcept>
 #include <cstdio>
 #include <string>
 
+#include "metrics.hpp"
 #include "sidecar_main.hpp"
 #include "sqlserver/config.hpp"
 #include "sqlserver/connector.hpp"
@@ -25,12 +31,14 @@ int main(int argc, char** argv) {
   int64_t event_time = -1;
   std::string name = "replay";
   std::string database;
+  std::string metrics_addr;
   app.add_option("-f,--manifest", manifest, "resource file (kind DatabaseChangeTracking, type sqlserver)");
   app.add_option("--replay", replay.file, "read change rows from this JSON-lines file instead of a server");
   app.add_flag("--publish", replay.publish, "with --replay: publish the events to JetStream instead of printing them");
   app.add_option("--event-time", event_time, "with --replay: envelope ts_ms to write (default: now)");
   app.add_option("--name", name, "with --replay and no manifest: the tracking name (source.name)");
   app.add_option("--database", database, "with --replay and no manifest: source.db");
+  app.add_option("--metrics-addr", metrics_addr, "serve Prometheus metrics on HOST:PORT (GET /metrics)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -64,9 +72,24 @@ int main(int argc, char** argv) {
     runtime.type = "sqlserver";
   }
 
-  if (!replay.file.empty()) return sqlserver::RunReplay(config, runtime, replay);
-
   std::atomic<bool> stop{false};
-  odbc::InstallStopHandlers(&stop);
+  sidecar::Metrics metrics(runtime.tracking);
+  std::unique_ptr<sidecar::MetricsServer> metrics_server;
+  if (!metrics_addr.empty()) {
+    try {
+      metrics_server = std::make_unique<sidecar::MetricsServer>(metrics_addr, [&] { return metrics.PrometheusText(); });
+    } catch (const std::runtime_error& e) {
+      std::fprintf(stderr, "ERROR: %s\n", e.what());
+      return 1;
+    }
+    runtime.metrics = &metrics;
+  }
+  if (replay.file.empty() || metrics_server) odbc::InstallStopHandlers(&stop);
+
+  if (!replay.file.empty()) {
+    const int code = sqlserver::RunReplay(config, runtime, replay);
+    if (metrics_server && code == 0) sidecar::WaitForStop(stop);
+    return code;
+  }
   return sqlserver::RunConnector(config, runtime, stop);
 }
