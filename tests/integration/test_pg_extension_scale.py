@@ -36,6 +36,14 @@ def try_connect(pg):
         return None
 
 
+def session_dropped(conn):
+    try:
+        sql(conn, "SELECT 1")
+        return False
+    except psycopg2.Error:
+        return True
+
+
 def changes(nats, tracking):
     subject = f"dbchangetracking.{tracking}"
     return [m for m in fetch_all(nats.url, stream_name(tracking)) if m.subject == subject]
@@ -481,6 +489,9 @@ def test_heartbeats_pushing_every_change_out_resume_from_the_offsets_entry(postg
     # SIGKILL: the slot's confirmed position on disk may be older than what was acknowledged
     postgres_server.ignore_crashes()
     os.kill(worker_pid(conn, "hbe"), signal.SIGKILL)
+    # a session opened before the postmaster reinitializes would be dropped too: wait for the
+    # old one to go first
+    wait_for(lambda: session_dropped(conn), 30, "the crash to drop the old session")
     conn = wait_for(lambda: try_connect(postgres_server), 60, "server back after the crash")
     wait_state(conn, "hbe", "streaming", timeout=60)
     for i in range(11, 16):
