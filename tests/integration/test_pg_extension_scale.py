@@ -36,6 +36,14 @@ def try_connect(pg):
         return None
 
 
+def session_dropped(conn):
+    try:
+        sql(conn, "SELECT 1")
+        return False
+    except psycopg2.Error:
+        return True
+
+
 def changes(nats, tracking):
     subject = f"dbchangetracking.{tracking}"
     return [m for m in fetch_all(nats.url, stream_name(tracking)) if m.subject == subject]
@@ -394,6 +402,35 @@ def test_heartbeats_and_resume_after_many_of_them(postgres_server, nats_server):
     assert [row_id(e) for e in changes(nats_server, "hb")] == [1, 2]
 
 
+def test_pause_resume_many_times_quickly(postgres_server, nats_server):
+    """pause() and resume() back to back, 30 times, with writes before and during each pause:
+    the tracking is streaming again after every resume() (whether its worker saw the pause or
+    not, exited already or is still reporting it) and every change arrives exactly once."""
+    conn = connect(postgres_server)
+    sql(conn, "CREATE EXTENSION dbchangetracking")
+    sql(conn, "CREATE TABLE public.items (id int PRIMARY KEY, val text)")
+    # heartbeats every 20 ms keep the worker busy publishing, as when this race was first seen
+    track(conn, "pr", "public.items", nats_server, snapshotMode="never", heartbeatIntervalMs=20)
+    wait_state(conn, "pr", "streaming")
+    next_id = 1
+    for i in range(30):
+        sql(conn, "INSERT INTO items VALUES (%s, 'before pause')", next_id)
+        next_id += 1
+        sql(conn, "SELECT dbchangetracking.pause('pr')")
+        wait_state(conn, "pr", "paused")
+        sql(conn, "INSERT INTO items VALUES (%s, 'while paused')", next_id)
+        next_id += 1
+        if i % 3 == 2:
+            # now and then the worker is gone before resume(); otherwise it may still be exiting
+            wait_for(lambda: worker_pid(conn, "pr") is None, 30, "the worker to stop on pause")
+        sql(conn, "SELECT dbchangetracking.resume('pr')")
+        wait_state(conn, "pr", "streaming", timeout=30)
+    expected = list(range(1, next_id))
+    wait_for(lambda: len(changes(nats_server, "pr")) >= len(expected), 60, "every change")
+    time.sleep(1.0)
+    assert [row_id(e) for e in changes(nats_server, "pr")] == expected
+
+
 class Collector(threading.Thread):
     """Every message the stream stores for a tracking's changes, as JetStream republishes it."""
 
@@ -452,6 +489,9 @@ def test_heartbeats_pushing_every_change_out_resume_from_the_offsets_entry(postg
     # SIGKILL: the slot's confirmed position on disk may be older than what was acknowledged
     postgres_server.ignore_crashes()
     os.kill(worker_pid(conn, "hbe"), signal.SIGKILL)
+    # a session opened before the postmaster reinitializes would be dropped too: wait for the
+    # old one to go first
+    wait_for(lambda: session_dropped(conn), 30, "the crash to drop the old session")
     conn = wait_for(lambda: try_connect(postgres_server), 60, "server back after the crash")
     wait_state(conn, "hbe", "streaming", timeout=60)
     for i in range(11, 16):

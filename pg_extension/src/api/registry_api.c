@@ -183,12 +183,16 @@ dbct_apply_pending_changes(void)
 											  change->kind == PENDING_PAUSE);
 				if (entry != NULL)
 				{
+					/*
+					 * Only the wish changes here; entry->state stays the worker's own (the
+					 * status shows 'paused' from the flag). A pause() then resume() between
+					 * two looks of the worker leaves it streaming: had pause() written
+					 * 'paused' into state, nothing would ever have written it back.
+					 */
 					entry->paused = (change->kind == PENDING_PAUSE);
 					SpinLockAcquire(&entry->mutex);
 					entry->failures = 0;
 					entry->next_start_at = 0;
-					if (entry->paused)
-						entry->state = DBCT_STATE_PAUSED;
 					SpinLockRelease(&entry->mutex);
 					wake_entry(entry);
 				}

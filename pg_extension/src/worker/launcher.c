@@ -248,6 +248,11 @@ dbct_launcher_main(Datum arg)
 			ProcessConfigFile(PGC_SIGHUP);
 		}
 		reconcile();
+
+		/*
+		 * Woken by catalog changes and (bgw_notify_pid) by our workers' exits; the timeout
+		 * re-checks the registry anyway, so no ordering of those wakeups can leave it unmet.
+		 */
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 LAUNCHER_NAP_MS, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);

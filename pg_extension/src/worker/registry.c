@@ -108,7 +108,7 @@ dbct_registry_add(Oid dboid, const char *name, bool paused)
 		SpinLockAcquire(&entry->mutex);
 		entry->pid = 0;
 		entry->latch = NULL;
-		entry->state = paused ? DBCT_STATE_PAUSED : DBCT_STATE_STARTING;
+		entry->state = paused ? DBCT_STATE_STOPPED : DBCT_STATE_STARTING;
 		entry->last_error[0] = '\0';
 		entry->confirmed_lsn = InvalidXLogRecPtr;
 		entry->events_total = 0;

@@ -48,7 +48,8 @@ typedef struct DbctEntry
 	slock_t		mutex;
 	pid_t		pid;
 	Latch	   *latch;			/* the worker's latch, woken by commits in its database */
-	DbctState	state;
+	DbctState	state;			/* what the worker does; never 'paused', which is only
+								 * the wish above (see dbct_status_rows) */
 	char		last_error[DBCT_ERROR_LEN];
 	XLogRecPtr	confirmed_lsn;
 	uint64		events_total;

@@ -253,7 +253,7 @@ detach_from_entry(int code, Datum arg)
 		entry->latch = NULL;
 		if (entry->state == DBCT_STATE_STREAMING || entry->state == DBCT_STATE_STARTING ||
 			entry->state == DBCT_STATE_SNAPSHOTTING)
-			entry->state = entry->paused ? DBCT_STATE_PAUSED : DBCT_STATE_STOPPED;
+			entry->state = DBCT_STATE_STOPPED;	/* 'paused' comes from entry->paused */
 	}
 	SpinLockRelease(&entry->mutex);
 	dbct_wake_launcher();
