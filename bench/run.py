@@ -23,7 +23,6 @@ import os
 import platform
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,7 +35,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
 
 import servers  # noqa: E402
-from nats_client import NatsClient  # noqa: E402
+from nats_client import NatsClient, stream_name  # noqa: E402
 
 SCALE = float(os.environ.get("BENCH_SCALE", "1"))
 REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
@@ -329,13 +328,13 @@ class Bench:
 
     # -- JetStream --------------------------------------------------------------------------
 
-    def stream_messages(self, stream, client=None):
+    def stream_count(self, stream, client=None):
+        """How many messages the stream holds (0 before the worker made it)."""
         own = client is None
         client = client or NatsClient(self.nats.url)
         try:
-            return client.stream_info(stream)["state"]["messages"]
-        except Exception:  # noqa: BLE001 - the stream may not exist yet
-            return 0
+            info = client.stream_info(stream)
+            return info["state"]["messages"] if info else 0
         finally:
             if own:
                 client.close()
@@ -349,7 +348,7 @@ class Bench:
         last_count, moved_at = -1, time.monotonic()
         with NatsClient(self.nats.url) as client:
             while True:
-                count = self.stream_messages(stream, client)
+                count = self.stream_count(stream, client)
                 now = time.monotonic()
                 if count >= expected:
                     return now - started
@@ -367,7 +366,7 @@ class Bench:
             if last < first:
                 return 0
             step = max(1, (last - first + 1) // samples)
-            sizes = [len(client.stream_msg(stream, seq=seq)[0].data)
+            sizes = [len(client.stream_msg(stream, seq=seq).data)
                      for seq in range(first, last + 1, step)]
         return int(statistics.mean(sizes))
 
@@ -401,10 +400,6 @@ def _pg_config(flag):
                               capture_output=True, text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return None
-
-
-def stream_of(tracking):
-    return f"dbchangetracking-{tracking}-stream"
 
 
 # ---- workloads --------------------------------------------------------------------------------
@@ -576,9 +571,9 @@ def drain_runs(bench, workload):
             log(f"measure 1 ({workload.key}) run {rep}: draining through the tracking")
             started = time.monotonic()
             bench.sql("SELECT dbchangetracking.resume(%s)", (name,))
-            seconds = bench.wait_stream(stream_of(name), n, timeout=max(600, n / 1000), started=started)
+            seconds = bench.wait_stream(stream_name(name), n, timeout=max(600, n / 1000), started=started)
             rates["end-to-end"] = n / seconds
-            size = bench.mean_payload_size(stream_of(name))
+            size = bench.mean_payload_size(stream_name(name))
             bench.untrack(name)
 
             log(f"measure 1 ({workload.key}) run {rep}: publish ceiling, {n:,} messages of {size} bytes")
@@ -672,32 +667,27 @@ class JetStreamLatencyReader(threading.Thread):
     """A push consumer on a tracking's stream: for each event, receipt time minus the row's
     clock_timestamp() (and minus source.ts_ms).
 
-    Reads the socket itself, parsing in place from an offset: a client that copies its buffer
-    per message falls behind at 10,000 messages/s and would measure itself, not the tracking.
-    Every message of one recv() gets that recv()'s time."""
+    The receipt time is that of the recv() that brought the message in (NatsClient.received_at):
+    time spent parsing a backlog is not counted against the tracking."""
 
     def __init__(self, url, stream):
         super().__init__(daemon=True)
-        self.inbox = f"_INBOX.bench.{time.monotonic_ns()}"
-        host, port = url.split("://", 1)[-1].rsplit(":", 1)
-        self.sock = socket.create_connection((host, int(port)), timeout=5)
-        self.sock.recv(4096)  # INFO
-        self.sock.sendall(b'CONNECT {"verbose":false,"pedantic":false,"headers":true,"protocol":1}\r\n'
-                          + f"SUB {self.inbox} 1\r\nPING\r\n".encode())
+        self.client = NatsClient(url)
+        inbox = f"_INBOX.bench.{time.monotonic_ns()}"
+        self.sid = self.client.subscribe(inbox)
         config = {"stream_name": stream,
-                  "config": {"deliver_subject": self.inbox, "deliver_policy": "new", "ack_policy": "none",
+                  "config": {"deliver_subject": inbox, "deliver_policy": "new", "ack_policy": "none",
                              "replay_policy": "instant", "mem_storage": True,
                              "inactive_threshold": 30_000_000_000}}
         deadline = time.monotonic() + 30
-        with NatsClient(url) as api:
-            while True:  # the worker makes the stream when it starts
-                try:
-                    api.js_api(f"CONSUMER.CREATE.{stream}", config)
-                    break
-                except Exception:  # noqa: BLE001 - retried until the deadline
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.1)
+        while True:  # the worker makes the stream when it starts
+            try:
+                self.client.js_api(f"CONSUMER.CREATE.{stream}", config)
+                break
+            except Exception:  # noqa: BLE001 - retried until the deadline
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
         self.row_ms = []
         self.source_ms = []
         self.stop = threading.Event()
@@ -712,44 +702,15 @@ class JetStreamLatencyReader(threading.Thread):
                 self.source_ms.append(now * 1000.0 - ts_ms)
 
     def run(self):
-        self.sock.settimeout(0.2)
-        buf = bytearray()
-        pos = 0
         while not self.stop.is_set():
-            try:
-                chunk = self.sock.recv(1 << 16)
-            except socket.timeout:
-                continue
-            if not chunk:
-                break
-            now = time.time()
-            buf += chunk
-            while True:
-                nl = buf.find(b"\r\n", pos)
-                if nl < 0:
-                    break
-                line = bytes(buf[pos:nl])
-                if line.startswith((b"HMSG ", b"MSG ")):
-                    parts = line.split()
-                    total = int(parts[-1])
-                    header_len = int(parts[-2]) if line.startswith(b"HMSG") else 0
-                    if nl + 2 + total + 2 > len(buf):
-                        break  # the rest of this message is still to come
-                    if header_len == 0 or not bytes(buf[nl + 2:nl + 2 + header_len]).startswith(b"NATS/1.0 1"):
-                        self._event(bytes(buf[nl + 2 + header_len:nl + 2 + total]), now)
-                    pos = nl + 2 + total + 2
-                else:
-                    if line == b"PING":
-                        self.sock.sendall(b"PONG\r\n")
-                    pos = nl + 2
-            if pos > (1 << 20):
-                del buf[:pos]
-                pos = 0
+            msg = self.client.next_msg(self.sid, timeout=0.2)
+            if msg is not None and not msg.status:
+                self._event(msg.data, self.client.received_at)
 
     def finish(self):
         self.stop.set()
         self.join(5)
-        self.sock.close()
+        self.client.close()
 
 
 class RecvlogicalLatencyReader(threading.Thread):
@@ -800,7 +761,7 @@ def latency_once(bench, rate, rep, seconds):
     bench.sql(LATENCY_TABLE_SQL.format(table=table))
     bench.track(name, table)
     bench.wait_worker(name, running=True)
-    reader = JetStreamLatencyReader(bench.nats.url, stream_of(name))
+    reader = JetStreamLatencyReader(bench.nats.url, stream_name(name))
     reader.start()
     log(f"measure 2 run {rep}: {rate} tx/s for {seconds} s through the tracking")
     tps = run_pgbench(bench, table, rate, seconds)
@@ -918,7 +879,7 @@ def memory_runs(bench):
         bench.sql("SELECT dbchangetracking.resume(%s)", (name,))
         sampler = PeakSampler(lambda: bench.status(name)[1])
         sampler.start()
-        seconds = bench.wait_stream(stream_of(name), rows, timeout=max(600, rows / 1000), started=started)
+        seconds = bench.wait_stream(stream_name(name), rows, timeout=max(600, rows / 1000), started=started)
         # VmHWM is kept for the life of the process: one more read while the worker still runs.
         if sampler.pid is not None:
             last = proc_status_kb(sampler.pid, "VmHWM")
@@ -971,7 +932,7 @@ def snapshot_supported(bench):
             if "not implemented" in notice:
                 return notice.strip().splitlines()[0].split(":  ", 1)[-1]
         try:
-            bench.wait_stream(stream_of("snapshot-probe"), 1, timeout=30)
+            bench.wait_stream(stream_name("snapshot-probe"), 1, timeout=30)
         except RuntimeError:
             return "track() with snapshotMode initial published no row of a 1-row table within 30 s"
         return None
@@ -992,8 +953,8 @@ def snapshot_once(bench, rep, rows):
     log(f"measure 4 run {rep}: snapshot of {rows:,} rows")
     started = time.monotonic()
     bench.track(name, table, snapshot_mode="initial")
-    seconds = bench.wait_stream(stream_of(name), rows, timeout=max(600, rows / 1000), started=started)
-    size = bench.mean_payload_size(stream_of(name))
+    seconds = bench.wait_stream(stream_name(name), rows, timeout=max(600, rows / 1000), started=started)
+    size = bench.mean_payload_size(stream_name(name))
     bench.untrack(name)
     bench.sql(f"DROP TABLE {table}")
     ceiling = bench.publish_ceiling(rows, size, f"snap{rep}")
@@ -1110,9 +1071,9 @@ def mariadb_once(bench, rep, sidecar):
         proc = subprocess.Popen([sidecar, "--manifest", manifest], stdout=subprocess.DEVNULL,
                                 stderr=open(os.path.join(server.base_dir, f"{name}.log"), "w"))
         try:
-            seconds = bench.wait_stream(stream_of(name), n, timeout=max(600, n / 1000), started=started)
+            seconds = bench.wait_stream(stream_name(name), n, timeout=max(600, n / 1000), started=started)
             result["ours"] = n / seconds
-            size = bench.mean_payload_size(stream_of(name))
+            size = bench.mean_payload_size(stream_name(name))
         finally:
             proc.terminate()
             try:
@@ -1120,7 +1081,7 @@ def mariadb_once(bench, rep, sidecar):
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-        bench.delete_stream(stream_of(name))
+        bench.delete_stream(stream_name(name))
         result["mean event bytes"] = size
     # Without the sidecar there are no events to size; the PostgreSQL 10-column mean stands in.
     size = result.get("mean event bytes") or bench.mixed_event_bytes or 1000
@@ -1184,7 +1145,7 @@ def scale_once(bench, k, rep, total):
     with NatsClient(bench.nats.url) as client:
         while len(finished) < k:
             for name in names:
-                if name not in finished and bench.stream_messages(stream_of(name), client) >= per:
+                if name not in finished and bench.stream_count(stream_name(name), client) >= per:
                     finished[name] = time.monotonic() - started
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{k - len(finished)} of {k} trackings did not drain in time")

@@ -10,6 +10,7 @@ import time
 import pytest
 
 import servers
+from nats_client import NatsClient
 
 
 def _pid_alive(pid):
@@ -22,28 +23,33 @@ def _pid_alive(pid):
 def test_nats_starts_with_jetstream(nats_server):
     assert nats_server.running and _pid_alive(nats_server.pid)
     assert nats_server.url == f"nats://127.0.0.1:{nats_server.port}"
-    info = json.loads(servers.nats_request(nats_server.url, "$JS.API.INFO"))
+    info = _request(nats_server, "$JS.API.INFO")
     assert info["type"] == "io.nats.jetstream.api.v1.account_info_response", info
     assert "error" not in info, info
     jsz = nats_server.jsz()
     assert jsz["config"]["store_dir"].startswith(nats_server.store_dir)
 
 
+def _request(nats, subject, payload=b""):
+    """One request to the server, the reply as JSON."""
+    with NatsClient(nats.url) as client:
+        return client.request(subject, payload).json()
+
+
 def _create_stream(nats, name):
     config = {"name": name, "subjects": [name + ".>"], "storage": "file"}
-    reply = json.loads(servers.nats_request(nats.url, f"$JS.API.STREAM.CREATE.{name}",
-                                            json.dumps(config)))
+    reply = _request(nats, f"$JS.API.STREAM.CREATE.{name}", json.dumps(config))
     assert "error" not in reply, reply
 
 
 def _publish(nats, subject, payload):
-    ack = json.loads(servers.nats_request(nats.url, subject, payload))
+    ack = _request(nats, subject, payload)
     assert "error" not in ack, ack
     return ack["seq"]
 
 
 def _stream_messages(nats, name):
-    reply = json.loads(servers.nats_request(nats.url, f"$JS.API.STREAM.INFO.{name}"))
+    reply = _request(nats, f"$JS.API.STREAM.INFO.{name}")
     assert "error" not in reply, reply
     return reply["state"]["messages"]
 
@@ -86,7 +92,7 @@ def test_two_nats_servers_at_once(nats_server, make_nats_server):
     assert other.port != nats_server.port
     assert other.store_dir != nats_server.store_dir
     _create_stream(nats_server, "ONLYHERE")
-    reply = json.loads(servers.nats_request(other.url, "$JS.API.STREAM.INFO.ONLYHERE"))
+    reply = _request(other, "$JS.API.STREAM.INFO.ONLYHERE")
     assert reply["error"]["code"] == 404
 
 

@@ -165,7 +165,7 @@ def test_replay_publish_puts_events_on_the_stream(build_dir, nats_server, tmp_pa
     assert result.stdout == ""
     stream = "dbchangetracking-mongo-replay-stream"
     with NatsClient(nats_server.url) as client:
-        msgs = client.read_stream(stream, 4)
+        msgs = client.stream_messages(stream, 4)
         assert len(msgs) == 4
         assert [m.headers["Dbct-Op"] for m in msgs] == ["c", "u", "u", "d"]
         assert [json.loads(m.headers["Dbct-Key"]) for m in msgs] == [

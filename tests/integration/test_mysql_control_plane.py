@@ -14,12 +14,11 @@ from nats_client import NatsClient  # noqa: E402
 from servers import free_port  # noqa: E402
 from test_mysql_sidecar import NAME, events, make, sidecars  # noqa: E402,F401
 
-STATUS_STREAM = "KV_dbchangetracking-status"
+STATUS_BUCKET = "dbchangetracking-status"
 
 
 def status(client):
-    msg, _ = client.stream_msg(STATUS_STREAM, last_by_subject=f"$KV.dbchangetracking-status.{NAME}")
-    return msg.json()
+    return json.loads(client.kv_get(STATUS_BUCKET, NAME))
 
 
 def metrics(port, path="/metrics"):

@@ -160,8 +160,8 @@ def test_snapshot_of_200000_rows_while_writes_continue(mariadb_server, nats_serv
     mariadb_server.execute("INSERT INTO inventory.big VALUES (-1, 0, 'sentinel')")
     with NatsClient(nats_server.url) as client:
         def sentinel_arrived():
-            last = client.stream_msg(STREAM, last_by_subject="dbchangetracking.mysql-test")[0]
-            return last.headers.get("Dbct-Key") == '{"id":-1}'
+            last = client.stream_msg(STREAM, last_by_subject="dbchangetracking.mysql-test")
+            return last is not None and last.headers.get("Dbct-Key") == '{"id":-1}'
         wait_for(sentinel_arrived, timeout=120, what="the sentinel row")
         msgs = client.stream_messages(STREAM, timeout=120)
     assert sidecar.stop() == 0, sidecar.log()
@@ -210,8 +210,10 @@ def test_snapshot_resumes_after_sigkill_without_duplicates(mariadb_server, nats_
     wait_for(lambda: "streaming from the snapshot" in sidecar.log(), timeout=120, what="the snapshot")
     mariadb_server.execute("INSERT INTO inventory.a VALUES (-1, 'sentinel')")
     with NatsClient(nats_server.url) as client:
-        wait_for(lambda: client.stream_msg(STREAM, last_by_subject="dbchangetracking.mysql-test")[0]
-                 .headers.get("Dbct-Key") == '{"id":-1}', timeout=60, what="the sentinel")
+        def sentinel_arrived():
+            last = client.stream_msg(STREAM, last_by_subject="dbchangetracking.mysql-test")
+            return last is not None and last.headers.get("Dbct-Key") == '{"id":-1}'
+        wait_for(sentinel_arrived, timeout=60, what="the sentinel")
         msgs = client.stream_messages(STREAM, timeout=120)
     assert sidecar.stop() == 0, sidecar.log()
     reads = [m.headers["Dbct-Table"] + m.headers["Dbct-Key"] for m in msgs if m.headers["Dbct-Op"] == "r"]

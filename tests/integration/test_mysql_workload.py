@@ -189,8 +189,8 @@ def test_mixed_workload_with_sidecar_nats_and_mariadb_restarts(mariadb_server, n
     with NatsClient(nats_server.url) as client:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            last, _ = client.stream_msg(STREAM, last_by_subject="dbchangetracking.mysql-test")
-            if last.headers.get("Dbct-Key") == '{"id":-1}':
+            last = client.stream_msg(STREAM, last_by_subject="dbchangetracking.mysql-test")
+            if last is not None and last.headers.get("Dbct-Key") == '{"id":-1}':
                 break
             time.sleep(0.3)
         msgs = client.stream_messages(STREAM, timeout=120)

@@ -100,7 +100,7 @@ def test_duplicate_msg_id_is_dropped(nats_server):
     with NatsClient(nats_server.url) as nc:
         info = nc.stream_info("dbchangetracking-dup-stream")
         assert info["state"]["messages"] == 15
-        msgs = nc.read_stream("dbchangetracking-dup-stream", 15)
+        msgs = nc.stream_messages("dbchangetracking-dup-stream", 15)
     assert positions(msgs) == list(range(1, 16))
 
 
@@ -138,7 +138,7 @@ def test_kill_and_restart_loses_nothing_duplicates_nothing_keeps_order(nats_serv
     with NatsClient(nats_server.url) as nc:
         info = nc.stream_info("dbchangetracking-chaos-stream")
         assert info["state"]["messages"] == count
-        msgs = nc.read_stream("dbchangetracking-chaos-stream", count, timeout=60)
+        msgs = nc.stream_messages("dbchangetracking-chaos-stream", count, timeout=60)
     got = positions(msgs)
     assert got == list(range(1, count + 1))
     assert [m.headers["Nats-Msg-Id"] for m in msgs[:3]] == ["chaos:1", "chaos:2", "chaos:3"]
@@ -184,7 +184,7 @@ def test_status_bucket_log_stream_and_offsets_receive_entries(nats_server):
     assert out == {"offset_revision": 1, "offset": "mysql-bin.000003:1234",
                    "missing_offset": None}
     with NatsClient(nats_server.url) as nc:
-        _, data = nc.get_last_msg("KV_dbchangetracking-status", "$KV.dbchangetracking-status.ctl")
+        data = nc.kv_get("dbchangetracking-status", "ctl")
         status = json.loads(data)
         for field in ("name", "type", "state", "host", "pid", "version", "position",
                       "events_total", "events_per_sec", "lag_ms", "last_event_at", "last_error",
@@ -198,7 +198,7 @@ def test_status_bucket_log_stream_and_offsets_receive_entries(nats_server):
         logs = nc.stream_info("dbchangetracking-logs")
         assert logs["config"]["subjects"] == ["dbchangetracking.logs.>"]
         assert logs["config"]["max_msgs_per_subject"] == 10000
-        _, data = nc.get_last_msg("dbchangetracking-logs", "dbchangetracking.logs.ctl")
+        data = nc.stream_msg("dbchangetracking-logs", last_by_subject="dbchangetracking.logs.ctl").data
         line = json.loads(data)
         assert line["level"] == "info"
         assert line["message"] == "control check"

@@ -12,7 +12,7 @@ import time
 import psycopg2
 import pytest
 
-from jetstream_reader import JetStreamReader, stream_name
+from nats_client import NatsClient, stream_name
 from servers import pg_extension_installed
 
 pytestmark = pytest.mark.skipif(not pg_extension_installed(),
@@ -75,8 +75,9 @@ def wait_state(conn, name, state, timeout=30):
 def change_events(nats, tracking, expected=None, timeout=60):
     """Messages on dbchangetracking.N once the stream holds `expected` of them."""
     def read():
-        with JetStreamReader(nats.url) as r:
-            msgs = [m for m in r.messages(stream_name(tracking)) if m.subject == f"dbchangetracking.{tracking}"]
+        with NatsClient(nats.url) as client:
+            msgs = [m for m in client.stream_messages(stream_name(tracking))
+                    if m.subject == f"dbchangetracking.{tracking}"]
         return msgs
 
     if expected is None:
@@ -153,8 +154,8 @@ def test_changes_arrive_in_order_exactly_once(postgres_server, nats_server):
     last_position = change_events(nats_server, "orders")[-1].headers["Dbct-Position"]
     wait_for(lambda: (kv_status(nats_server, "orders") or {}).get("position") == last_position, 15,
              "the status position to be the last acknowledged Dbct-Position")
-    with JetStreamReader(nats_server.url) as r:
-        logs = [m for m in r.messages("dbchangetracking-logs")
+    with NatsClient(nats_server.url) as client:
+        logs = [m for m in client.stream_messages("dbchangetracking-logs")
                 if m.subject == "dbchangetracking.logs.orders"]
     started = [m.json() for m in logs if "started" in m.json()["message"]]
     assert started, logs
@@ -169,8 +170,9 @@ ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 def kv_status(nats, name):
     try:
-        with JetStreamReader(nats.url) as r:
-            return r.kv_get("dbchangetracking-status", name)
+        with NatsClient(nats.url) as client:
+            value = client.kv_get("dbchangetracking-status", name)
+        return json.loads(value) if value else None
     except (OSError, RuntimeError):
         return None
 
@@ -450,8 +452,8 @@ def test_untrack_drops_slot_and_stream(postgres_server, nats_server):
     sql(conn, "SELECT dbchangetracking.untrack('items', drop_stream => true)")
     assert sql(conn, "SELECT count(*) FROM pg_replication_slots")[0][0] == 0
     assert sql(conn, "SELECT count(*) FROM dbchangetracking.trackings")[0][0] == 0
-    with JetStreamReader(nats_server.url) as r:
-        assert r.stream_info(stream_name("items")) is None
+    with NatsClient(nats_server.url) as client:
+        assert client.stream_info(stream_name("items")) is None
     # the name can be used again
     track(conn, "items", "public.items", nats_server, snapshotMode="never")
     wait_state(conn, "items", "streaming")

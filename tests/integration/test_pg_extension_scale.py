@@ -21,7 +21,7 @@ import time
 import psycopg2
 import pytest
 
-from jetstream_reader import JetStreamReader, fetch_all, stream_name
+from nats_client import NatsClient, stream_name
 from servers import pg_extension_installed
 from test_pg_extension import connect, row_id, sql, status, track, wait_for, wait_state
 
@@ -46,15 +46,16 @@ def session_dropped(conn):
 
 def changes(nats, tracking):
     subject = f"dbchangetracking.{tracking}"
-    return [m for m in fetch_all(nats.url, stream_name(tracking)) if m.subject == subject]
+    with NatsClient(nats.url) as client:
+        return [m for m in client.stream_messages(stream_name(tracking)) if m.subject == subject]
 
 
 def wait_for_stream(nats, tracking, expected, timeout):
     """The tracking's change events once the stream holds at least `expected` messages."""
     def count():
         try:
-            with JetStreamReader(nats.url) as r:
-                info = r.stream_info(stream_name(tracking))
+            with NatsClient(nats.url) as client:
+                info = client.stream_info(stream_name(tracking))
             return info["state"]["messages"] if info else 0
         except (OSError, RuntimeError):
             return 0
@@ -310,10 +311,10 @@ def test_confirm_delay_refills_a_lost_tail(postgres_server, nats_server):
     assert [row_id(e) for e in events] == list(range(1, 201))
 
     # the crash: the newest 37 messages are gone
-    with JetStreamReader(nats_server.url) as r:
-        last_seq = r.stream_info(stream_name("items"))["state"]["last_seq"]
+    with NatsClient(nats_server.url) as client:
+        last_seq = client.stream_info(stream_name("items"))["state"]["last_seq"]
         for seq in range(last_seq - 36, last_seq + 1):
-            r.delete_message(stream_name("items"), seq)
+            client.delete_stream_msg(stream_name("items"), seq)
     # (a graceful restart keeps the deletions; SIGKILL would bring deleted messages back)
     nats_server.restart()
     assert [row_id(e) for e in changes(nats_server, "items")][:163] == list(range(1, 164))
@@ -348,10 +349,10 @@ def test_confirm_delay_refills_a_lost_tail_after_a_worker_restart(postgres_serve
     wait_for_stream(nats_server, "items", 120, timeout=60)
     sql(conn, "SELECT dbchangetracking.pause('items')")
     wait_state(conn, "items", "paused")
-    with JetStreamReader(nats_server.url) as r:
-        last_seq = r.stream_info(stream_name("items"))["state"]["last_seq"]
+    with NatsClient(nats_server.url) as client:
+        last_seq = client.stream_info(stream_name("items"))["state"]["last_seq"]
         for seq in range(last_seq - 49, last_seq + 1):  # ten single inserts and half the batch
-            r.delete_message(stream_name("items"), seq)
+            client.delete_stream_msg(stream_name("items"), seq)
     time.sleep(1.5)  # past the duplicate window
     sql(conn, "SELECT dbchangetracking.resume('items')")
     wait_state(conn, "items", "streaming")
@@ -381,7 +382,8 @@ def test_heartbeats_and_resume_after_many_of_them(postgres_server, nats_server):
     wait_for_stream(nats_server, "hb", 1, timeout=30)
     time.sleep(3)  # about 150 heartbeats after the change
 
-    msgs = fetch_all(nats_server.url, stream_name("hb"))
+    with NatsClient(nats_server.url) as client:
+        msgs = client.stream_messages(stream_name("hb"))
     beats = [m for m in msgs if m.subject == "dbchangetracking.hb.heartbeat"]
     assert 60 <= len(beats) <= 200, f"{len(beats)} heartbeats in about 3 s at 20 ms"
     beat = beats[-1]
@@ -436,9 +438,6 @@ class Collector(threading.Thread):
 
     def __init__(self, nats, tracking):
         super().__init__(daemon=True)
-        import sys
-        sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-        from lib.nats_client import NatsClient
         self.client = NatsClient(nats.url)
         self.sid = self.client.subscribe(f"dbchangetrackingprocessing.{tracking}")
         self.client.request("$JS.API.INFO", b"")  # the subscription is in place
@@ -476,13 +475,13 @@ def test_heartbeats_pushing_every_change_out_resume_from_the_offsets_entry(postg
     last_position = collector.messages[-1].headers["Dbct-Position"]
 
     def stream_changes():
-        with JetStreamReader(nats_server.url) as r:
-            return [m for m in r.messages(stream_name("hbe")) if m.subject == "dbchangetracking.hbe"]
+        with NatsClient(nats_server.url) as client:
+            return [m for m in client.stream_messages(stream_name("hbe")) if m.subject == "dbchangetracking.hbe"]
     wait_for(lambda: stream_changes() == [], 30, "heartbeats to push every change out")
 
     def offset():
-        with JetStreamReader(nats_server.url) as r:
-            return r.kv_get_raw("dbchangetracking-offsets", "hbe")
+        with NatsClient(nats_server.url) as client:
+            return client.kv_get("dbchangetracking-offsets", "hbe")
     wait_for(lambda: offset() == last_position.encode(), 10,
              "the offsets entry to hold the last acknowledged position")
 
@@ -513,7 +512,8 @@ def test_no_heartbeats_by_default(postgres_server, nats_server):
     track(conn, "quiet", "public.items", nats_server, snapshotMode="never")
     wait_state(conn, "quiet", "streaming")
     time.sleep(2)
-    assert fetch_all(nats_server.url, stream_name("quiet")) == []
+    with NatsClient(nats_server.url) as client:
+        assert client.stream_messages(stream_name("quiet")) == []
 
 
 # ---- one large transaction --------------------------------------------------------------------
@@ -549,19 +549,19 @@ def test_million_row_transaction_with_bounded_memory(postgres_server, nats_serve
     def done():
         nonlocal peak
         peak = max(peak, vm_hwm_kb(pid))
-        with JetStreamReader(nats_server.url) as r:
-            return r.stream_info(stream_name("big"))["state"]["messages"] >= n
+        with NatsClient(nats_server.url) as client:
+            return client.stream_info(stream_name("big"))["state"]["messages"] >= n
     wait_for(done, 600, f"{n} events in the stream", interval=1)
     streamed = time.monotonic()
     assert worker_pid(conn, "big") == pid, "the worker restarted during the transaction"
     peak = max(peak, vm_hwm_kb(pid))
 
-    with JetStreamReader(nats_server.url) as r:
-        state = r.stream_info(stream_name("big"))["state"]
+    with NatsClient(nats_server.url) as client:
+        state = client.stream_info(stream_name("big"))["state"]
         assert state["messages"] == n and state["first_seq"] == 1 and state["last_seq"] == n
         samples = sorted(set([1, 2, n - 1, n] + random.Random(5).sample(range(1, n + 1), 300)))
         for seq in samples:
-            m = r.get(stream_name("big"), seq)
+            m = client.stream_msg(stream_name("big"), seq)
             assert m.subject == "dbchangetracking.big" and row_id(m) == seq
     print(f"\n1,000,000-row transaction: insert {committed - started:.1f} s, streamed "
           f"{streamed - committed:.1f} s after commit ({n / (streamed - committed):.0f} events/s); "

@@ -14,7 +14,7 @@ import time
 import psycopg2
 import pytest
 
-from jetstream_reader import JetStreamReader, stream_name
+from nats_client import NatsClient, stream_name
 from servers import pg_extension_installed
 
 pytestmark = pytest.mark.skipif(not pg_extension_installed(),
@@ -87,8 +87,8 @@ def wait_caught_up(conn, name, timeout=60):
 
 
 def read_stream(nats, name):
-    with JetStreamReader(nats.url) as r:
-        return r.all_messages(stream_name(name), timeout=120)
+    with NatsClient(nats.url) as client:
+        return client.stream_messages(stream_name(name), timeout=120)
 
 
 def changes(messages, name):
@@ -251,8 +251,8 @@ def test_initial_snapshot_reads_existing_rows(postgres_server, nats_server):
 
 def log_lines(nats, name):
     """The tracking's lines in stream dbchangetracking-logs, as {message, fields}."""
-    with JetStreamReader(nats.url) as r:
-        msgs = r.messages("dbchangetracking-logs")
+    with NatsClient(nats.url) as client:
+        msgs = client.stream_messages("dbchangetracking-logs")
     return [{"message": m.json()["message"], "fields": m.json()["fields"]}
             for m in msgs if m.subject == f"dbchangetracking.logs.{name}"]
 

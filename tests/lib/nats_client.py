@@ -1,29 +1,30 @@
-"""A small synchronous NATS client for tests and the demo (no pip packages are available here).
+"""The one small synchronous NATS client for tests, the demo and the bench (no pip packages
+are available here).
 
 Speaks the NATS text protocol over a socket: CONNECT, PUB/HPUB, SUB/UNSUB, MSG/HMSG, PING/PONG,
-plus the few JetStream API calls the tests need. Not for production use.
+plus the JetStream API calls the tests need. Not for production use.
+
+Reading keeps up with 100,000s of messages: the receive buffer is parsed in place from an
+offset (never copied per message), headers are parsed only when asked for, and whole streams
+are read through a pull consumer in large batches.
 """
+import base64
 import json
 import socket
 import time
 import urllib.parse
 
 
-class NatsError(Exception):
+class NatsError(RuntimeError):
     pass
 
 
-class Msg:
-    __slots__ = ("subject", "reply", "headers", "data")
+_NOT_FOUND = {10059, 10037}  # JetStream err_code: stream not found, no message found
 
-    def __init__(self, subject, reply, headers, data):
-        self.subject = subject
-        self.reply = reply
-        self.headers = headers
-        self.data = data
 
-    def json(self):
-        return json.loads(self.data)
+def stream_name(tracking):
+    """The JetStream stream of a tracking (SPEC: dbchangetracking-<name>-stream)."""
+    return f"dbchangetracking-{tracking}-stream"
 
 
 def _parse_headers(raw):
@@ -41,18 +42,67 @@ def _parse_headers(raw):
     return headers
 
 
+class Msg:
+    """A message: subject, reply, headers (dict), data (bytes) and, for a message read from a
+    stream, its stream sequence `seq`."""
+    __slots__ = ("subject", "reply", "data", "seq", "_raw_headers", "_headers")
+
+    def __init__(self, subject, reply, headers, data, seq=None):
+        self.subject = subject
+        self.reply = reply
+        self.data = data
+        self.seq = seq
+        # headers are bytes until first asked for: bulk reads never pay for unread headers
+        self._raw_headers = headers if isinstance(headers, (bytes, bytearray)) else None
+        self._headers = None if self._raw_headers is not None else (headers or {})
+
+    @property
+    def headers(self):
+        if self._headers is None:
+            self._headers = _parse_headers(self._raw_headers)
+        return self._headers
+
+    @property
+    def status(self):
+        """The status code of a server status message ('100', '404', '408', '503'...), or ''."""
+        if self._raw_headers is not None and self._headers is None:
+            end = self._raw_headers.find(b"\r\n")
+            return self._raw_headers[len(b"NATS/1.0"):end].strip()[:3].decode()
+        return self.headers.get(":status", "")[:3]
+
+    def json(self):
+        return json.loads(self.data)
+
+    def __repr__(self):
+        return f"Msg(subject={self.subject!r}, seq={self.seq}, headers={self.headers}, data={self.data[:80]!r})"
+
+
+def _ack_seq_pending(reply):
+    """(stream sequence, pending count) from a JetStream delivery's reply subject:
+    $JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<ts>.<pending>
+    (servers 2.10+ may add <domain>.<account hash> after $JS.ACK and a token at the end)."""
+    tokens = reply.split(".")
+    base = 2 if len(tokens) == 9 else 4
+    return int(tokens[base + 3]), int(tokens[base + 6])
+
+
 class NatsClient:
     def __init__(self, url="nats://127.0.0.1:4222", timeout=10.0, user=None, password=None, token=None):
-        parsed = urllib.parse.urlparse(url)
+        if isinstance(url, int):
+            url = f"nats://127.0.0.1:{url}"
+        parsed = urllib.parse.urlparse(url if "://" in url else "nats://" + url)
+        self._timeout = timeout
         self._sock = socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 4222), timeout)
-        self._sock.settimeout(timeout)
-        self._buf = b""
+        self._buf = bytearray()
+        self._pos = 0  # where unparsed data starts in _buf
+        self._deadline = None  # for the read under way; None: the connection's timeout
         self._sid = 0
         self._pending = []  # messages read while waiting for something else
         self._awaiting_pong = False
+        self.received_at = 0.0  # time.time() of the latest recv: when the last message came in
         info = self._readline()
         if not info.startswith(b"INFO "):
-            raise NatsError(f"unexpected greeting from {url}: {info!r}")
+            raise NatsError(f"{url} does not speak the NATS protocol (greeting {info[:40]!r})")
         self.server_info = json.loads(info[5:])
         opts = {"verbose": False, "pedantic": False, "headers": True, "no_responders": True,
                 "protocol": 1, "lang": "python-test", "version": "0"}
@@ -74,57 +124,70 @@ class NatsClient:
         self._sock.sendall(data)
 
     def _fill(self):
+        if self._pos:
+            del self._buf[:self._pos]  # only the unparsed tail is moved, not the whole buffer
+            self._pos = 0
+        if self._deadline is None:
+            self._sock.settimeout(self._timeout)
+        else:
+            remaining = self._deadline - time.monotonic()
+            if remaining <= 0:
+                raise socket.timeout("timed out")
+            self._sock.settimeout(remaining)
         chunk = self._sock.recv(1 << 20)
         if not chunk:
-            raise NatsError("connection closed by server")
+            raise NatsError("connection closed by the NATS server")
+        self.received_at = time.time()
         self._buf += chunk
 
     def _readline(self):
-        while b"\r\n" not in self._buf:
+        while True:
+            end = self._buf.find(b"\r\n", self._pos)
+            if end >= 0:
+                line = bytes(self._buf[self._pos:end])
+                self._pos = end + 2
+                return line
             self._fill()
-        line, self._buf = self._buf.split(b"\r\n", 1)
-        return line
 
     def _readn(self, n):
-        while len(self._buf) < n + 2:
+        while len(self._buf) - self._pos < n + 2:
             self._fill()
-        data, self._buf = self._buf[:n], self._buf[n + 2:]
+        data = bytes(self._buf[self._pos:self._pos + n])
+        self._pos += n + 2
         return data
 
     def _read_msg(self, deadline):
-        """Reads protocol lines until a message arrives or the deadline passes (returns None)."""
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return None
-            self._sock.settimeout(remaining)
-            try:
-                line = self._readline()
-            except socket.timeout:
-                return None
-            if line == b"PING":
-                self._send(b"PONG\r\n")
-            elif line.startswith(b"MSG "):
-                parts = line.split()
-                subject, sid = parts[1].decode(), parts[2]
-                reply = parts[3].decode() if len(parts) == 5 else None
-                data = self._readn(int(parts[-1]))
-                return int(sid), Msg(subject, reply, {}, data)
-            elif line.startswith(b"HMSG "):
-                parts = line.split()
-                subject, sid = parts[1].decode(), parts[2]
-                reply = parts[3].decode() if len(parts) == 6 else None
-                hlen, total = int(parts[-2]), int(parts[-1])
-                payload = self._readn(total)
-                return int(sid), Msg(subject, reply, _parse_headers(payload[:hlen]), payload[hlen:])
-            elif line == b"PONG" and self._awaiting_pong:
-                self._awaiting_pong = False
-                return None
-            elif line.startswith(b"-ERR"):
-                raise NatsError(line.decode())
-            # +OK, PONG, INFO: ignore
+        """Reads protocol lines until a message arrives, as (sid, Msg), or the deadline passes
+        (returns None)."""
+        self._deadline = deadline
+        try:
+            while True:
+                try:
+                    line = self._readline()
+                except socket.timeout:
+                    return None
+                if line.startswith(b"HMSG "):
+                    parts = line.split()
+                    reply = parts[3].decode() if len(parts) == 6 else None
+                    hlen, total = int(parts[-2]), int(parts[-1])
+                    payload = self._readn(total)
+                    return int(parts[2]), Msg(parts[1].decode(), reply, payload[:hlen], payload[hlen:])
+                if line.startswith(b"MSG "):
+                    parts = line.split()
+                    reply = parts[3].decode() if len(parts) == 5 else None
+                    return int(parts[2]), Msg(parts[1].decode(), reply, None, self._readn(int(parts[-1])))
+                if line == b"PING":
+                    self._send(b"PONG\r\n")
+                elif line == b"PONG" and self._awaiting_pong:
+                    self._awaiting_pong = False
+                    return None
+                elif line.startswith(b"-ERR"):
+                    raise NatsError(line.decode())
+                # +OK, PONG, INFO: ignore
+        finally:
+            self._deadline = None
 
-    # --- public API --------------------------------------------------------------------------
+    # --- core NATS -----------------------------------------------------------------------------
     def publish(self, subject, data=b"", headers=None, reply=None):
         if isinstance(data, str):
             data = data.encode()
@@ -143,10 +206,11 @@ class NatsClient:
 
     def unsubscribe(self, sid):
         self._send(f"UNSUB {sid}\r\n".encode())
+        self._pending = [(psid, msg) for psid, msg in self._pending if psid != sid]
 
     def next_msg(self, sid=None, timeout=5.0):
         """The next message for subscription `sid` (any subscription when None), or None after
-        `timeout` seconds."""
+        `timeout` seconds. `received_at` then tells when it came in."""
         for i, (psid, msg) in enumerate(self._pending):
             if sid is None or psid == sid:
                 del self._pending[i]
@@ -174,6 +238,7 @@ class NatsClient:
             self._pending.append(got)
 
     def request(self, subject, data=b"", timeout=5.0, headers=None):
+        """The reply Msg to one request; NatsError when nobody answers in time."""
         inbox = f"_INBOX.test.{time.monotonic_ns()}"
         sid = self.subscribe(inbox)
         try:
@@ -182,9 +247,9 @@ class NatsClient:
         finally:
             self.unsubscribe(sid)
         if msg is None:
-            raise NatsError(f"request to {subject} timed out")
-        if msg.headers.get(":status", "").startswith("503"):
-            raise NatsError(f"no responders for {subject}")
+            raise NatsError(f"no reply on subject {subject} within {timeout} s")
+        if msg.status == "503":
+            raise NatsError(f"no responders on subject {subject}")
         return msg
 
     def close(self):
@@ -201,59 +266,94 @@ class NatsClient:
 
     # --- JetStream ----------------------------------------------------------------------------
     def js_api(self, api, body=None, timeout=5.0):
+        """The reply of $JS.API.<api> as a dict; NatsError for an error reply."""
         payload = json.dumps(body).encode() if body is not None else b""
         reply = self.request(f"$JS.API.{api}", payload, timeout).json()
         if "error" in reply:
             raise NatsError(f"{api}: {reply['error']}")
         return reply
 
+    def _js_api_or_none(self, api, body=None):
+        """js_api, but None when the stream or the message is not there."""
+        payload = json.dumps(body).encode() if body is not None else b""
+        reply = self.request(f"$JS.API.{api}", payload).json()
+        if "error" in reply:
+            if reply["error"].get("err_code") in _NOT_FOUND:
+                return None
+            raise NatsError(f"{api}: {reply['error']}")
+        return reply
+
     def stream_info(self, stream):
-        return self.js_api(f"STREAM.INFO.{stream}")
+        """The stream's info (config, state), or None when there is no such stream."""
+        return self._js_api_or_none(f"STREAM.INFO.{stream}")
 
     def stream_msg(self, stream, seq=None, last_by_subject=None):
-        """One stored message (subject, headers, data) by sequence or as the last on a subject."""
+        """One stored message (with .seq) by sequence or as the last on a subject, or None
+        when there is none (never stored, deleted, or no stream)."""
         body = {"seq": seq} if seq is not None else {"last_by_subj": last_by_subject}
-        reply = self.js_api(f"STREAM.MSG.GET.{stream}", body)
-        import base64
-        m = reply["message"]
-        headers = _parse_headers(base64.b64decode(m["hdrs"])) if m.get("hdrs") else {}
-        data = base64.b64decode(m.get("data", ""))
-        return Msg(m["subject"], None, headers, data), m["seq"]
-
-    def get_last_msg(self, stream, subject):
-        """(headers, data) of the last message stored on `subject`, or None when there is none."""
-        try:
-            msg, _ = self.stream_msg(stream, last_by_subject=subject)
-        except NatsError:
+        reply = self._js_api_or_none(f"STREAM.MSG.GET.{stream}", body)
+        if reply is None:
             return None
-        return msg.headers, msg.data
+        m = reply["message"]
+        headers = base64.b64decode(m["hdrs"]) if m.get("hdrs") else None
+        return Msg(m["subject"], None, headers, base64.b64decode(m.get("data") or ""), m["seq"])
 
-    def stream_messages(self, stream, timeout=30.0):
-        """Every message stored in `stream`, in order."""
-        expected = self.stream_info(stream)["state"]["messages"]
-        return self.read_stream(stream, expected, timeout) if expected else []
+    def delete_stream_msg(self, stream, seq):
+        """Removes one stored message; its sequence stays taken (as after a crash lost it)."""
+        self.js_api(f"STREAM.MSG.DELETE.{stream}", {"seq": seq, "no_erase": True})
 
-    def read_stream(self, stream, count, timeout=30.0):
-        """The first `count` messages of `stream`, in order, through an ephemeral push consumer
-        with flow control."""
-        inbox = f"_INBOX.consume.{time.monotonic_ns()}"
-        sid = self.subscribe(inbox)
-        self.js_api(f"CONSUMER.CREATE.{stream}", {
-            "stream_name": stream,
-            "config": {"deliver_subject": inbox, "deliver_policy": "all", "ack_policy": "none",
-                       "replay_policy": "instant", "flow_control": True, "idle_heartbeat": 1_000_000_000,
-                       "mem_storage": True, "inactive_threshold": 10_000_000_000,
-                       "max_deliver": 1}})
+    def kv_get(self, bucket, key):
+        """The key's latest value as bytes (b"" for a delete marker), or None without one."""
+        msg = self.stream_msg(f"KV_{bucket}", last_by_subject=f"$KV.{bucket}.{key}")
+        return None if msg is None else msg.data
+
+    def stream_messages(self, stream, count=None, after_seq=0, timeout=30.0, batch=5000):
+        """Stored messages of `stream` with sequence > after_seq, in order, each with .seq:
+        all those there when called (count None; [] without the stream), or the first `count`,
+        waiting for them until `timeout`. Read in large batches through an ephemeral pull
+        consumer: fast for 100,000s of messages."""
+        config = {"ack_policy": "none", "replay_policy": "instant", "mem_storage": True,
+                  "inactive_threshold": 30_000_000_000}
+        if after_seq:
+            config.update(deliver_policy="by_start_sequence", opt_start_seq=after_seq + 1)
+        else:
+            config["deliver_policy"] = "all"
+        consumer = self._js_api_or_none(f"CONSUMER.CREATE.{stream}", {"stream_name": stream, "config": config})
+        if consumer is None:
+            if count is None:
+                return []
+            raise NatsError(f"no stream {stream} to read {count} messages from")
+        # without a count: the messages pending when the consumer was made; a deletion meanwhile
+        # shows up as a delivery with nothing pending after it
+        wanted = count if count is not None else consumer["num_pending"]
+        name = consumer["name"]
         out = []
-        deadline = time.monotonic() + timeout
-        while len(out) < count:
-            msg = self.next_msg(sid, max(0.1, deadline - time.monotonic()))
-            if msg is None:
-                raise NatsError(f"read {len(out)} of {count} messages of {stream} before the timeout")
-            if msg.headers.get(":status", "").startswith("100"):
-                if msg.reply:  # flow control request
-                    self.publish(msg.reply, b"")
-                continue
-            out.append(msg)
-        self.unsubscribe(sid)
+        if wanted:
+            inbox = f"_INBOX.pull.{time.monotonic_ns()}"
+            sid = self.subscribe(inbox)
+            next_api = f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{name}"
+            deadline = time.monotonic() + timeout
+            done = False
+            while not done and len(out) < wanted:
+                if time.monotonic() > deadline:
+                    raise NatsError(f"read {len(out)} of {wanted} messages of stream {stream} "
+                                    f"within {timeout} s")
+                asked = min(batch, wanted - len(out))
+                self.publish(next_api, json.dumps({"batch": asked, "expires": 1_000_000_000}), reply=inbox)
+                got = 0
+                while got < asked:
+                    msg = self.next_msg(sid, max(0.0, deadline - time.monotonic()) + 2.0)
+                    if msg is None or msg.reply is None:  # a status (408 expired) ends the batch
+                        break
+                    msg.seq, pending = _ack_seq_pending(msg.reply)
+                    out.append(msg)
+                    got += 1
+                    if count is None and pending == 0:
+                        done = True
+                        break
+            self.unsubscribe(sid)
+        try:
+            self.js_api(f"CONSUMER.DELETE.{stream}.{name}")
+        except NatsError:
+            pass  # it goes away by itself when inactive
         return out
