@@ -17,7 +17,7 @@ import subprocess
 
 import pytest
 
-from jetstream_reader import JetStreamReader
+from nats_client import NatsClient
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 ROWS = os.path.join(DATA, "oracle_logminer.jsonl")
@@ -110,8 +110,8 @@ spec:
     result = run(sidecar, "-f", str(manifest), "--replay", ROWS, "--publish", "--event-time", "1")
     assert result.returncode == 0, result.stderr
     printed = run(sidecar, "-f", str(manifest), "--replay", ROWS, "--event-time", "1").stdout.splitlines()
-    with JetStreamReader(nats_server.url) as js:
-        stored = js.messages("dbchangetracking-ora-replay-stream")
+    with NatsClient(nats_server.url) as js:
+        stored = js.stream_messages("dbchangetracking-ora-replay-stream")
     assert [m.data.decode() for m in stored] == printed
     positions = [m.headers["Dbct-Position"] for m in stored]
     assert positions == [
