@@ -485,10 +485,10 @@ std::string TimestampText(const nlohmann::json& value) {
   const std::time_t seconds = static_cast<std::time_t>(*ms / 1000);
   std::tm tm{};
   gmtime_r(&seconds, &tm);
-  char buffer[40];
-  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(*ms % 1000));
+  char date_time[32];
+  std::strftime(date_time, sizeof date_time, "%Y-%m-%dT%H:%M:%S", &tm);
+  char buffer[48];
+  std::snprintf(buffer, sizeof buffer, "%s.%03dZ", date_time, static_cast<int>(*ms % 1000));
   return buffer;
 }
 

@@ -76,10 +76,16 @@ class ControlPlane:
     """Writes what trackings would write to NATS (SPEC §4)."""
 
     def __init__(self, url):
+        self.url = url
         self.client = NatsClient(url)
 
     def close(self):
         self.client.close()
+
+    def reconnect(self):
+        """After the server restarted: a fresh connection (the test client does not reconnect)."""
+        self.client.close()
+        self.client = NatsClient(self.url)
 
     def ensure_status_bucket(self):
         # The stream behind a KV bucket, as nats-server and the clients create it.
@@ -426,6 +432,21 @@ def test_tail_from_start_shows_earlier_events_in_order(nats_server, plane, strea
     assert [json.loads(l) for l in tail.lines(3)] == earlier
     later = plane.publish_event("orders", 4)
     assert [json.loads(l) for l in tail.lines(1)] == [later]
+    assert tail.interrupt() == 0
+
+
+def test_tail_goes_on_after_nats_server_restarts(nats_server, plane, streaming):
+    # A tail left open over a NATS restart (file storage keeps the stream) shows what comes after
+    # it, without repeating what it already showed.
+    plane.ensure_tracking_stream("orders")
+    first = plane.publish_event("orders", 1)
+    tail = streaming("tail", "orders", "--from-start", nats=nats_server)
+    assert [json.loads(l) for l in tail.lines(1)] == [first]
+    nats_server.restart()
+    plane.reconnect()
+    later = [plane.publish_event("orders", i) for i in (2, 3)]
+    assert [json.loads(l) for l in tail.lines(2, timeout=30)] == later
+    assert tail.no_line_within(1.0)
     assert tail.interrupt() == 0
 
 
