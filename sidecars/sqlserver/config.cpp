@@ -51,9 +51,9 @@ std::string ConfigFromResource(const config::Resource& r, Config* c) {
   c->skipped_operations = skipped == "none" ? "" : skipped;
   c->provide_transaction_metadata = r.BoolParameter("provideTransactionMetadata", false);
   c->heartbeat_interval = std::chrono::milliseconds(r.IntParameter("heartbeatIntervalMs", 0));
-  const int64_t batch = r.IntParameter("maxBatchSize", 2048);
-  if (batch < 1) return "maxBatchSize must be at least 1 (is " + std::to_string(batch) + ")";
-  c->max_batch_size = static_cast<size_t>(batch);
+  const int64_t batch = r.IntParameter("streamingFetchSize", 2048);
+  if (batch < 1) return "streamingFetchSize must be at least 1 (is " + std::to_string(batch) + ")";
+  c->fetch_size = static_cast<size_t>(batch);
   return "";
 }
 

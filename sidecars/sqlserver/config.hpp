@@ -29,7 +29,7 @@ struct Config {
   std::string skipped_operations = "t";
   bool provide_transaction_metadata = false;
   std::chrono::milliseconds heartbeat_interval{0};  // 0: no heartbeats
-  size_t max_batch_size = 2048;  // change rows read per capture instance and page
+  size_t fetch_size = 2048;  // change rows read per capture instance and page
 };
 
 // Returns "" or the problem, in the words of the parameter to fix.

@@ -92,7 +92,7 @@ int RunConnector(const Config& config, const odbc::RuntimeSettings& runtime_sett
   try {
     odbc::SidecarRuntime runtime(runtime_settings);
     ChangeEmitter emitter(MakeEmitterSettings(config), instances);
-    StreamingSource source(instances, emitter, config.max_batch_size);
+    StreamingSource source(instances, emitter, config.fetch_size);
     auto sink = [&](const odbc::EmittedEvent& e) { runtime.Publish(e); };
 
     std::string problem;

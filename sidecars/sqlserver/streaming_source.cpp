@@ -15,7 +15,7 @@ void StreamingSource::Restart() {
 size_t StreamingSource::ReadPage(odbc::Connection& c, size_t index, const Lsn& lower, const Lsn& to,
                                  const std::optional<RowKey>& after, std::vector<ChangeRow>* rows) {
   const CaptureInstance& instance = instances_[index];
-  std::string sql = "SELECT TOP (" + std::to_string(max_batch_size_) +
+  std::string sql = "SELECT TOP (" + std::to_string(fetch_size_) +
                     ") WITH TIES *, sys.fn_cdc_map_lsn_to_time(__$start_lsn) AS __dbct_commit_time FROM cdc." +
                     QuoteName("fn_cdc_get_all_changes_" + instance.name) + "(?, ?, N'all update old')";
   std::vector<std::string> where;
@@ -124,7 +124,7 @@ size_t StreamingSource::Poll(odbc::Connection& c, const odbc::EventSink& sink) {
     rows.clear();
     full.clear();
     for (const auto& [index, lower] : readers) {
-      if (ReadPage(c, index, lower, to, after, &rows) >= max_batch_size_) {
+      if (ReadPage(c, index, lower, to, after, &rows) >= fetch_size_) {
         full.push_back(RowKey{rows.back().start_lsn, rows.back().seqval});
       }
     }

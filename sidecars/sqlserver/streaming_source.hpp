@@ -3,7 +3,7 @@
 // of all instances in (__$start_lsn, __$seqval, __$operation) order and hands them to the
 // ChangeEmitter.
 //
-// Bounded memory: the range is read in pages of at most `max_batch_size` rows per capture
+// Bounded memory: the range is read in pages of at most `fetch_size` rows per capture
 // instance (TOP (n) WITH TIES ... ORDER BY __$start_lsn, __$seqval, so an update's two rows stay
 // together), continuing after the last (__$start_lsn, __$seqval) handed on. Rows of an instance
 // past the smallest last key of a full page are read again with the next page, so the merge
@@ -22,8 +22,8 @@ namespace dbct::sqlserver {
 
 class StreamingSource {
  public:
-  StreamingSource(const std::vector<CaptureInstance>& instances, ChangeEmitter& emitter, size_t max_batch_size = 2048)
-      : instances_(instances), emitter_(emitter), max_batch_size_(max_batch_size) {}
+  StreamingSource(const std::vector<CaptureInstance>& instances, ChangeEmitter& emitter, size_t fetch_size = 2048)
+      : instances_(instances), emitter_(emitter), fetch_size_(fetch_size) {}
 
   // The first poll reads from `lsn` inclusive (a resume position's commit LSN: the emitter
   // skips what the stream has), or after it (the max LSN a snapshot was read at).
@@ -51,7 +51,7 @@ class StreamingSource {
 
   const std::vector<CaptureInstance>& instances_;
   ChangeEmitter& emitter_;
-  size_t max_batch_size_;
+  size_t fetch_size_;
   std::optional<Lsn> from_;
   bool from_inclusive_ = true;
   size_t pages_ = 0;

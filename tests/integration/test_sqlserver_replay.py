@@ -257,8 +257,8 @@ def test_bad_dsn_and_bad_parameters_are_one_line_each(sidecar, tmp_path):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "Data source name not found" in lines[0] and "odbcinst -q -s" in lines[0], result.stderr
     assert "pw-secret" not in result.stderr
-    manifest.write_text(manifest_text("ss-bad", maxBatchSize="0"))
+    manifest.write_text(manifest_text("ss-bad", streamingFetchSize="0"))
     result = run(sidecar, "-f", str(manifest))
     assert result.returncode == 2
-    assert "maxBatchSize must be an integer between 1" in result.stderr
+    assert "streamingFetchSize must be an integer between 1" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1

@@ -149,7 +149,7 @@ std::vector<ParameterSpec> SqlServerParameters() {
   specs.push_back(Boolean("databaseEncrypt", "true"));
   specs.push_back(Boolean("databaseTrustServerCertificate", "false"));
   specs.push_back(Text("odbcDriver"));
-  specs.push_back(Integer("maxBatchSize", "2048", 1, kMaxInt32));  // change rows per page
+  specs.push_back(Integer("streamingFetchSize", "2048", 1, kMaxInt32));  // change rows per page
   AddPipelineParameters(&specs);
   AddHandlingModes(&specs, "adaptive");
   return specs;
