@@ -1,5 +1,6 @@
 #include "oracle/connector.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 
@@ -232,8 +233,10 @@ int RunReplay(const Config& config, const odbc::RuntimeSettings& runtime_setting
       runtime = std::make_unique<odbc::SidecarRuntime>(runtime_settings);
       sink = [&](const odbc::EmittedEvent& e) { runtime->Publish(e); };
     }
+    uint64_t last_scn = 0;
     for (LogMinerRow& row : input.rows) {
       const uint64_t scn = row.scn;
+      last_scn = std::max(last_scn, scn);
       if (auto tx = buffer.Add(std::move(row))) emitter.EmitTransaction(*tx, buffer.OldestOpenScn(scn), sink);
     }
     if (buffer.OpenTransactions() > 0) {
@@ -242,6 +245,15 @@ int RunReplay(const Config& config, const odbc::RuntimeSettings& runtime_setting
     }
     std::fflush(stdout);
     if (runtime) {
+      // The file's rows are read through its last SCN: stored as a live mining window stores it
+      // (restarting at the oldest transaction left open).
+      if (!input.rows.empty()) {
+        Position through;
+        through.commit_scn = last_scn;
+        through.xid = "idle";
+        through.restart_scn = buffer.OldestOpenScn(last_scn + 1);
+        runtime->NotePosition(through.ToString());
+      }
       const bool flushed = runtime->Finish(milliseconds(30000), nats::TrackingState::kStopped);
       std::fprintf(stderr, "INFO: published %llu events to stream \"%s\"\n",
                    static_cast<unsigned long long>(runtime->EventsPublished()),

@@ -252,6 +252,8 @@ int RunReplay(const Config& config, const odbc::RuntimeSettings& runtime_setting
     const odbc::EventSink publish = [&](const odbc::EmittedEvent& e) { runtime.Publish(e); };
     for (const ChangeRow& row : input.rows) emitter.Add(row, publish);
     emitter.Finish(publish);
+    // The file's rows are read through its last commit LSN: stored as live polling stores it.
+    if (!input.rows.empty()) runtime.NotePosition(Position::End(input.rows.back().start_lsn).ToString());
     const bool flushed = runtime.Finish(milliseconds(30000), nats::TrackingState::kStopped);
     std::fprintf(stderr, "INFO: published %llu events to stream \"%s\"\n",
                  static_cast<unsigned long long>(runtime.EventsPublished()),

@@ -127,6 +127,11 @@ spec:
     ]
     assert stored[0].headers["Dbct-Key"] == '{"ID":1004}'
     assert stored[0].headers["Dbct-Table"] == "ORCLPDB1.DEBEZIUM.CUSTOMERS"
+    # The stored position is where mining got to (the file's last SCN), restarting at the start
+    # of T6, still open: what a live window stores while the tracked tables are idle.
+    with NatsClient(nats_server.url) as js:
+        offset = js.kv_get("dbchangetracking-offsets", "ora-replay").decode()
+    assert offset == "2122402/idle/0@2122401"
 
 
 @pytest.mark.parametrize("line, message", [
