@@ -9,6 +9,7 @@
 #include "oracle/logminer_source.hpp"
 #include "oracle/replay_file.hpp"
 #include "oracle/snapshot_source.hpp"
+#include "oracle/start_plan.hpp"
 #include "session.hpp"
 #include "transaction_metadata.hpp"
 #include "dbct/nats/stream.hpp"
@@ -35,25 +36,6 @@ EmitterSettings MakeEmitterSettings(const Config& config) {
   s.provide_transaction_metadata = config.provide_transaction_metadata;
   s.transaction_subject = nats::TransactionSubject(config.tracking);
   return s;
-}
-
-// Where a restart resumes: after the stream's last event, or after the acknowledged position
-// of the offsets bucket when that is further on (mining windows and heartbeats move it past the
-// last event while the tracked tables are idle). An empty stream means a fresh start.
-std::optional<Position> ResumePosition(odbc::SidecarRuntime& runtime, std::string* problem) {
-  const std::optional<std::string> last = runtime.LastStreamPosition();
-  if (!last) return std::nullopt;
-  std::optional<Position> resume = Position::Parse(*last);
-  if (!resume) {
-    *problem = "the stream's last Dbct-Position \"" + *last + "\" is not an Oracle position: is another tracking writing to it?";
-    return std::nullopt;
-  }
-  if (resume->Snapshot()) return resume;
-  if (const std::optional<std::string> stored = runtime.StoredPosition()) {
-    const std::optional<Position> at = Position::Parse(*stored);
-    if (at && !at->Snapshot() && resume->Compare(*at) < 0) resume = at;
-  }
-  return resume;
 }
 
 std::string Where(const Config& c) {
@@ -91,29 +73,27 @@ int RunConnector(const Config& config, const odbc::RuntimeSettings& runtime_sett
     auto sink = [&](const odbc::EmittedEvent& e) { runtime.Publish(e); };
 
     std::string problem;
-    const std::optional<Position> resume = ResumePosition(runtime, &problem);
+    const std::optional<Position> resume = ChooseResume(runtime.LastStreamPosition(), runtime.StoredPosition(), &problem);
     if (!problem.empty()) {
       runtime.Log(nats::LogLevel::kError, problem);
       runtime.Finish(milliseconds(5000), nats::TrackingState::kFailed);
       return 1;
     }
-    if (resume && !resume->Snapshot()) {
+    const StartPlan plan = PlanStart(resume, config.snapshot_mode);
+    if (plan.step == StartPlan::Step::kMine) {
       runtime.Log(nats::LogLevel::kInfo, "resuming after " + resume->ToString());
       emitter.ResumeAfter(resume);
-      source.StartAt(resume->restart_scn);
-    } else if (config.snapshot_mode == "initial" || config.snapshot_mode == "initial_only") {
-      // No position, or a snapshot that did not finish: (re)take it. One taken again mines
-      // after the first attempt's SCN (see RunSnapshot).
-      std::optional<uint64_t> stream_after;
-      if (resume) {
-        stream_after = resume->commit_scn;
+      source.StartAt(plan.scn);
+    } else if (plan.step == StartPlan::Step::kSnapshot) {
+      if (plan.snapshot_stream_after) {
         runtime.Log(nats::LogLevel::kInfo, "the snapshot stopped after row " + std::to_string(resume->tx_seq) +
                                                ": taking it again; mining will start after SCN " +
-                                               std::to_string(*stream_after));
+                                               std::to_string(*plan.snapshot_stream_after));
       }
       runtime.SetState(nats::TrackingState::kSnapshotting);
       uint64_t scn = 0;
-      if (!session.Run([&](odbc::Connection& c) { scn = RunSnapshot(c, tables, emitter, sink, stream_after); }, stop)) {
+      if (!session.Run([&](odbc::Connection& c) { scn = RunSnapshot(c, tables, emitter, sink, plan.snapshot_stream_after); },
+                       stop)) {
         runtime.Finish(milliseconds(30000), nats::TrackingState::kStopped);
         return 0;
       }

@@ -13,6 +13,7 @@
 #include "replay_file.hpp"
 #include "session.hpp"
 #include "snapshot_source.hpp"
+#include "start_plan.hpp"
 #include "streaming_source.hpp"
 #include "transaction_metadata.hpp"
 
@@ -38,26 +39,6 @@ EmitterSettings MakeEmitterSettings(const Config& config) {
   s.provide_transaction_metadata = config.provide_transaction_metadata;
   s.transaction_subject = nats::TransactionSubject(config.tracking);
   return s;
-}
-
-// Where a restart resumes: after the stream's last event, or after the acknowledged position
-// of the offsets bucket when that is further on (polls and heartbeats move it past the last
-// event while the tracked tables are idle). An empty stream means a fresh start.
-std::optional<Position> ResumePosition(odbc::SidecarRuntime& runtime, std::string* problem) {
-  const std::optional<std::string> last = runtime.LastStreamPosition();
-  if (!last) return std::nullopt;
-  std::optional<Position> resume = Position::Parse(*last);
-  if (!resume) {
-    *problem = "the stream's last Dbct-Position \"" + *last +
-               "\" is not a SQL Server position: is another tracking writing to it?";
-    return std::nullopt;
-  }
-  if (resume->snapshot) return resume;
-  if (const std::optional<std::string> stored = runtime.StoredPosition()) {
-    const std::optional<Position> at = Position::Parse(*stored);
-    if (at && !at->snapshot && resume->Compare(*at) < 0) resume = at;
-  }
-  return resume;
 }
 
 std::string Where(const Config& c) {
@@ -96,49 +77,51 @@ int RunConnector(const Config& config, const odbc::RuntimeSettings& runtime_sett
     auto sink = [&](const odbc::EmittedEvent& e) { runtime.Publish(e); };
 
     std::string problem;
-    const std::optional<Position> resume = ResumePosition(runtime, &problem);
+    const std::optional<Position> resume = ChooseResume(runtime.LastStreamPosition(), runtime.StoredPosition(), &problem);
     if (!problem.empty()) {
       runtime.Log(nats::LogLevel::kError, problem);
       runtime.Finish(milliseconds(5000), nats::TrackingState::kFailed);
       return 1;
     }
-    if (resume && !resume->snapshot) {
-      runtime.Log(nats::LogLevel::kInfo, "resuming after " + resume->ToString());
-      emitter.ResumeAfter(resume);
-      if (resume->mark == Position::Mark::kEnd) {
-        source.StartAfter(resume->commit_lsn);
-      } else {
-        source.StartAt(resume->commit_lsn);
+    const StartPlan plan = PlanStart(resume, config.snapshot_mode);
+    switch (plan.step) {
+      case StartPlan::Step::kStreamAt:
+      case StartPlan::Step::kStreamAfter:
+        runtime.Log(nats::LogLevel::kInfo, "resuming after " + resume->ToString());
+        if (!resume->snapshot) emitter.ResumeAfter(resume);
+        if (plan.step == StartPlan::Step::kStreamAt) {
+          source.StartAt(plan.lsn);
+        } else {
+          source.StartAfter(plan.lsn);
+        }
+        break;
+      case StartPlan::Step::kSnapshot: {
+        if (plan.snapshot_stream_after) {
+          runtime.Log(nats::LogLevel::kInfo, "the snapshot stopped after row " + std::to_string(resume->serial) +
+                                                 ": taking it again; streaming will start after " +
+                                                 plan.snapshot_stream_after->ToString());
+        }
+        runtime.SetState(nats::TrackingState::kSnapshotting);
+        Lsn at;
+        if (!session.Run(
+                [&](odbc::Connection& c) { at = RunSnapshot(c, instances, emitter, sink, plan.snapshot_stream_after); },
+                stop)) {
+          runtime.Finish(milliseconds(30000), nats::TrackingState::kStopped);
+          return 0;
+        }
+        runtime.Log(nats::LogLevel::kInfo, "snapshot done: " + std::to_string(emitter.EventsEmitted()) +
+                                               " rows; streaming after " + at.ToString());
+        if (config.snapshot_mode == "initial_only") {
+          runtime.Finish(milliseconds(30000), nats::TrackingState::kStopped);
+          return 0;
+        }
+        source.StartAfter(at);
+        break;
       }
-    } else if (resume && resume->snapshot_done) {
-      runtime.Log(nats::LogLevel::kInfo, "snapshot done; streaming after " + resume->commit_lsn.ToString());
-      source.StartAfter(resume->commit_lsn);
-    } else if (config.snapshot_mode == "initial" || config.snapshot_mode == "initial_only") {
-      // No position, or a snapshot that did not finish: (re)take it. A snapshot taken again
-      // streams after the first attempt's LSN (see RunSnapshot).
-      std::optional<Lsn> stream_after;
-      if (resume) {
-        stream_after = resume->commit_lsn;
-        runtime.Log(nats::LogLevel::kInfo, "the snapshot stopped after row " + std::to_string(resume->serial) +
-                                               ": taking it again; streaming will start after " +
-                                               stream_after->ToString());
-      }
-      runtime.SetState(nats::TrackingState::kSnapshotting);
-      Lsn at;
-      if (!session.Run([&](odbc::Connection& c) { at = RunSnapshot(c, instances, emitter, sink, stream_after); },
-                       stop)) {
-        runtime.Finish(milliseconds(30000), nats::TrackingState::kStopped);
-        return 0;
-      }
-      runtime.Log(nats::LogLevel::kInfo, "snapshot done: " + std::to_string(emitter.EventsEmitted()) +
-                                             " rows; streaming after " + at.ToString());
-      if (config.snapshot_mode == "initial_only") {
-        runtime.Finish(milliseconds(30000), nats::TrackingState::kStopped);
-        return 0;
-      }
-      source.StartAfter(at);
-    } else {
-      runtime.Log(nats::LogLevel::kInfo, "streaming from the current max LSN (snapshotMode " + config.snapshot_mode + ")");
+      case StartPlan::Step::kStreamFromNow:
+        runtime.Log(nats::LogLevel::kInfo,
+                    "streaming from the current max LSN (snapshotMode " + config.snapshot_mode + ")");
+        break;
     }
 
     // While the tracked tables are idle the max LSN still moves: each poll stores how far it
