@@ -1,8 +1,9 @@
-// One finished change event, as the ODBC sidecars' emitters hand it to stdout (replay) or to
-// the JetStream publisher. Views stay valid only during the sink call.
+// One finished event (a change, a transaction boundary or a heartbeat), as the ODBC sidecars'
+// emitters hand it to stdout (replay) or to the JetStream publisher. Views stay valid only during the sink call.
 #ifndef DBCT_ODBC_EMITTED_EVENT_HPP
 #define DBCT_ODBC_EMITTED_EVENT_HPP
 
+#include <cstdint>
 #include <functional>
 #include <string_view>
 
@@ -15,6 +16,10 @@ struct EmittedEvent {
   std::string_view msg_id;    // Nats-Msg-Id
   std::string_view op;        // "c", "u", "d", "r"
   std::string_view table;     // Dbct-Table
+  // Where it goes: empty for the change subject dbchangetracking.N; transaction BEGIN/END
+  // and heartbeats name their own subject (they count as no change event).
+  std::string_view subject;
+  int64_t source_ts_ms = 0;   // commit time at the source (lag); 0 when unknown
 };
 
 using EventSink = std::function<void(const EmittedEvent&)>;

@@ -55,6 +55,10 @@ SidecarRuntime::SidecarRuntime(RuntimeSettings settings)
 
 SidecarRuntime::~SidecarRuntime() = default;
 
+std::optional<std::string> SidecarRuntime::StoredPosition() { return offsets_->Get(settings_.tracking); }
+
+void SidecarRuntime::NotePosition(std::string position) { in_flight_.emplace_back(sequence_, std::move(position)); }
+
 std::optional<std::string> SidecarRuntime::LastStreamPosition() {
   auto last = nats::ReadLastPosition(connection_, settings_.tracking);
   if (!last) return std::nullopt;
@@ -64,7 +68,7 @@ std::optional<std::string> SidecarRuntime::LastStreamPosition() {
 void SidecarRuntime::Publish(const EmittedEvent& event) {
   nats::OutgoingMessage m;
   m.sequence = ++sequence_;
-  m.subject = subject_;
+  m.subject = event.subject.empty() ? std::string_view(subject_) : event.subject;
   m.payload = event.payload;
   m.msg_id = event.msg_id;
   m.position = event.position;
@@ -73,9 +77,12 @@ void SidecarRuntime::Publish(const EmittedEvent& event) {
   m.key = event.key;
   publisher_->Publish(m);
   in_flight_.emplace_back(sequence_, std::string(event.position));
-  status_value_.events_total = sequence_;
-  status_value_.last_event_at_ms = nats::NowMs();
-  if (settings_.metrics) settings_.metrics->CountEvents(1);
+  if (event.subject.empty()) {  // a change event, not a transaction boundary or heartbeat
+    ++status_value_.events_total;
+    status_value_.last_event_at_ms = nats::NowMs();
+    if (event.source_ts_ms > 0) status_value_.lag_ms = status_value_.last_event_at_ms - event.source_ts_ms;
+    if (settings_.metrics) settings_.metrics->CountEvents(1, event.source_ts_ms);
+  }
   Tick();
 }
 

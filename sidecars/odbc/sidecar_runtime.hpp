@@ -41,6 +41,12 @@ class SidecarRuntime {
 
   // The Dbct-Position of the stream's last event: where a restart resumes.
   std::optional<std::string> LastStreamPosition();
+  // The acknowledged position in the offsets bucket (may be past the stream's last event when
+  // the source moved on without changes to the tracked tables).
+  std::optional<std::string> StoredPosition();
+  // A position reached without publishing (an idle poll): stored once everything published
+  // before it is acknowledged.
+  void NotePosition(std::string position);
 
   // Hands an event to the publisher (waits while max in-flight are unacknowledged).
   void Publish(const EmittedEvent& event);

@@ -20,6 +20,37 @@ void SetSessionFormats(odbc::Connection& c) {
             "TIME_ZONE = '00:00'");
 }
 
+void JudgeDatabaseLogging(const std::string& log_mode, const std::string& min, std::vector<std::string>* problems) {
+  if (log_mode != "ARCHIVELOG") {
+    problems->push_back("the database must be in ARCHIVELOG mode (is " + log_mode +
+                        "): as SYSDBA run SHUTDOWN IMMEDIATE; STARTUP MOUNT; ALTER DATABASE ARCHIVELOG; "
+                        "ALTER DATABASE OPEN;");
+  }
+  if (min != "YES" && min != "IMPLICIT") {
+    problems->push_back("minimal supplemental logging is off (SUPPLEMENTAL_LOG_DATA_MIN is " + min +
+                        "): run ALTER DATABASE ADD SUPPLEMENTAL LOG DATA;");
+  }
+}
+
+void JudgePrivileges(const std::string& user, const std::vector<std::string>& privileges, bool may_run_logminer,
+                     std::vector<std::string>* problems) {
+  const std::set<std::string> held(privileges.begin(), privileges.end());
+  for (const char* needed : {"LOGMINING", "SELECT ANY TRANSACTION", "SELECT ANY DICTIONARY"}) {
+    if (!held.count(needed)) {
+      problems->push_back(std::string("user ") + user + " lacks the privilege " + needed + ": run GRANT " + needed +
+                          " TO " + user + ";");
+    }
+  }
+  if (!may_run_logminer) {
+    problems->push_back("user " + user + " may not run DBMS_LOGMNR: run GRANT EXECUTE ON DBMS_LOGMNR TO " + user + ";");
+  }
+}
+
+std::string TableLoggingProblem(const std::string& table) {
+  return "supplemental logging of all columns is off for table " + table + ": run ALTER TABLE " + table +
+         " ADD SUPPLEMENTAL LOG DATA (ALL) COLUMNS;";
+}
+
 PrerequisiteReport CheckPrerequisites(odbc::Connection& c, const Config& config,
                                       std::map<std::string, OracleTable>* tables) {
   PrerequisiteReport report;
@@ -28,37 +59,18 @@ PrerequisiteReport CheckPrerequisites(odbc::Connection& c, const Config& config,
     odbc::Statement s(c);
     s.ExecuteDirect("SELECT LOG_MODE, SUPPLEMENTAL_LOG_DATA_MIN, SUPPLEMENTAL_LOG_DATA_ALL FROM V$DATABASE");
     if (s.Next()) {
-      const std::string log_mode(s.Text(0));
-      if (log_mode != "ARCHIVELOG") {
-        report.problems.push_back("the database must be in ARCHIVELOG mode (is " + log_mode +
-                                  "): as SYSDBA run SHUTDOWN IMMEDIATE; STARTUP MOUNT; ALTER DATABASE ARCHIVELOG; "
-                                  "ALTER DATABASE OPEN;");
-      }
-      const std::string min(s.Text(1));
-      if (min != "YES" && min != "IMPLICIT") {
-        report.problems.push_back("minimal supplemental logging is off (SUPPLEMENTAL_LOG_DATA_MIN is " + min +
-                                  "): run ALTER DATABASE ADD SUPPLEMENTAL LOG DATA;");
-      }
+      JudgeDatabaseLogging(std::string(s.Text(0)), std::string(s.Text(1)), &report.problems);
       all_columns_db = s.Text(2) == "YES";
     }
   }
   {
-    std::set<std::string> privileges;
+    std::vector<std::string> privileges;
     odbc::Statement s(c);
     s.ExecuteDirect("SELECT PRIVILEGE FROM SESSION_PRIVS");
-    while (s.Next()) privileges.insert(std::string(s.Text(0)));
-    for (const char* needed : {"LOGMINING", "SELECT ANY TRANSACTION", "SELECT ANY DICTIONARY"}) {
-      if (!privileges.count(needed)) {
-        report.problems.push_back(std::string("user ") + config.user + " lacks the privilege " + needed +
-                                  ": run GRANT " + needed + " TO " + config.user + ";");
-      }
-    }
+    while (s.Next()) privileges.emplace_back(s.Text(0));
     odbc::Statement e(c);
     e.ExecuteDirect("SELECT COUNT(*) FROM ALL_PROCEDURES WHERE OBJECT_NAME = 'DBMS_LOGMNR'");
-    if (e.Next() && e.Int(0) == 0) {
-      report.problems.push_back("user " + config.user + " may not run DBMS_LOGMNR: run GRANT EXECUTE ON DBMS_LOGMNR TO " +
-                                config.user + ";");
-    }
+    JudgePrivileges(config.user, privileges, !(e.Next() && e.Int(0) == 0), &report.problems);
   }
   // Tables and columns.
   {
@@ -112,8 +124,7 @@ PrerequisiteReport CheckPrerequisites(odbc::Connection& c, const Config& config,
     g.BindText(2, t.table);
     g.Execute();
     if (g.Next() && g.Int(0) == 0) {
-      report.problems.push_back("supplemental logging of all columns is off for table " + full +
-                                ": run ALTER TABLE " + full + " ADD SUPPLEMENTAL LOG DATA (ALL) COLUMNS;");
+      report.problems.push_back(TableLoggingProblem(full));
     }
   }
   return report;

@@ -4,8 +4,23 @@
 
 namespace dbct::oracle {
 
+bool Position::Covers(const Position& p) const {
+  if (Through() || Snapshot()) return p.commit_scn <= commit_scn;
+  if (p.commit_scn != commit_scn) return p.commit_scn < commit_scn;
+  if (p.xid != xid) return false;  // another transaction of the same SCN
+  return p.tx_seq < tx_seq || (p.tx_seq == tx_seq && p.part <= part);
+}
+
+int Position::Compare(const Position& o) const {
+  if (commit_scn != o.commit_scn) return commit_scn < o.commit_scn ? -1 : 1;
+  if (Through() != o.Through()) return Through() ? 1 : -1;
+  if (Through() || xid != o.xid) return 0;
+  if (tx_seq != o.tx_seq) return tx_seq < o.tx_seq ? -1 : 1;
+  return part < o.part ? -1 : part > o.part ? 1 : 0;
+}
+
 std::string Position::ToString() const {
-  std::string out = std::to_string(commit_scn) + "/" + xid + "/" + std::to_string(tx_seq);
+  std::string out = std::to_string(commit_scn) + "/" + xid + "/" + (tx_seq == kEnd ? "end" : std::to_string(tx_seq));
   if (part != 0) out += "." + std::to_string(part);
   return out + "@" + std::to_string(restart_scn);
 }
@@ -35,7 +50,12 @@ std::optional<Position> Position::Parse(std::string_view text) {
     if (!number(seq_text.substr(dot + 1), &part) || part > 1) return std::nullopt;
     seq_text = seq_text.substr(0, dot);
   }
-  if (!number(text.substr(0, s1), &p.commit_scn) || !number(seq_text, &seq) ||
+  if (seq_text == "end" && dot == std::string_view::npos) {
+    seq = static_cast<uint64_t>(kEnd);
+  } else if (!number(seq_text, &seq)) {
+    return std::nullopt;
+  }
+  if (!number(text.substr(0, s1), &p.commit_scn) ||
       !number(text.substr(at + 1), &p.restart_scn)) {
     return std::nullopt;
   }
@@ -82,16 +102,31 @@ std::vector<RedoValue> Image(const OracleTable& table, const std::vector<ColumnV
 
 }  // namespace
 
+void ChangeEmitter::SendBoundary(std::string_view payload, const Position& position, const odbc::EventSink& sink) {
+  if (AlreadyPublished(position)) return;
+  position_text_ = position.ToString();
+  msg_id_ = settings_.tracking + ":" + position_text_;
+  odbc::EmittedEvent event;
+  event.payload = payload;
+  event.position = position_text_;
+  event.msg_id = msg_id_;
+  event.subject = settings_.transaction_subject;
+  sink(event);
+  last_ = position;
+}
+
 void ChangeEmitter::EmitTransaction(const CommittedTransaction& tx, uint64_t restart_scn, const odbc::EventSink& sink) {
+  restart_scn_ = restart_scn;
+  tx_.Close();
   int64_t seq = 0;
-  for (const LogMinerRow& row : tx.changes) {
+  tx.ForEachChange([&](const LogMinerRow& row) {
     auto it = tables_.find(row.seg_owner + "." + row.table_name);
     ParsedRedo parsed;
     if (it == tables_.end()) {
-      if (!row.seg_owner.empty() || !row.table_name.empty()) continue;  // not an included table
+      if (!row.seg_owner.empty() || !row.table_name.empty()) return;  // not an included table
       parsed = ParseRedo(row.sql_redo);
       it = tables_.find(parsed.schema + "." + parsed.table);
-      if (it == tables_.end()) continue;
+      if (it == tables_.end()) return;
     } else {
       try {
         parsed = ParseRedo(row.sql_redo);
@@ -135,6 +170,15 @@ void ChangeEmitter::EmitTransaction(const CommittedTransaction& tx, uint64_t res
         break;
       }
     }
+  });
+  if (tx_.open()) {
+    tx_.Close();
+    Position end;
+    end.commit_scn = tx.commit_scn;
+    end.xid = tx.xid;
+    end.tx_seq = Position::kEnd;
+    end.restart_scn = restart_scn;
+    SendBoundary(tx_.EndEvent(), end, sink);
   }
 }
 
@@ -158,15 +202,20 @@ void ChangeEmitter::Emit(const OracleTable& table, envelope::Op op, const std::v
                          const std::vector<RedoValue>* after, const CommittedTransaction& tx, const LogMinerRow& row,
                          const Position& position, const odbc::EventSink& sink) {
   if (settings_.skipped_operations.find(static_cast<char>(op)) != std::string::npos) return;
-  if (resume_) {
-    // After a finished snapshot at SCN n, transactions committed at or before n are in it.
-    if (resume_->xid.rfind("snapshot", 0) == 0 && position.commit_scn <= resume_->commit_scn) return;
-    if (position.commit_scn < resume_->commit_scn) return;
-    if (position.commit_scn == resume_->commit_scn && position.xid == resume_->xid &&
-        (position.tx_seq < resume_->tx_seq || (position.tx_seq == resume_->tx_seq && position.part <= resume_->part))) {
-      return;
+  table_name_ = settings_.database + "." + table.schema + "." + table.table;
+  const envelope::TransactionBlock* block = nullptr;
+  if (settings_.provide_transaction_metadata) {
+    if (!tx_.open()) {  // BEGIN comes with the first event of an included table
+      tx_.Begin(tx.xid, tx.commit_ts_ms);
+      Position begin;
+      begin.commit_scn = tx.commit_scn;
+      begin.xid = tx.xid;
+      begin.restart_scn = restart_scn_;
+      SendBoundary(tx_.BeginEvent(), begin, sink);
     }
+    block = &tx_.Count(table_name_);  // counted even when skipped below: orders stay the same
   }
+  if (AlreadyPublished(position)) return;
   w_.Clear();
   envelope::BeginChange(w_);
   w_.KeyLiteral("before");
@@ -227,21 +276,27 @@ void ChangeEmitter::Emit(const OracleTable& table, envelope::Op op, const std::v
     w.KeyLiteral("txSeq");
     w.Int(position.tx_seq);
   });
-  envelope::EndChange(w_, op, settings_.now(), nullptr);
+  envelope::EndChange(w_, op, settings_.now(), block);
 
-  Publish(table, after ? *after : *before, op, position, sink);
+  Publish(table, after ? *after : *before, op, position, tx.commit_ts_ms, {}, sink);
 }
 
 void ChangeEmitter::Publish(const OracleTable& table, const std::vector<RedoValue>& key_row, envelope::Op op,
-                            const Position& position, const odbc::EventSink& sink) {
+                            const Position& position, int64_t source_ts_ms, std::string_view snapshot_row,
+                            const odbc::EventSink& sink) {
   bool has_key = false;
   for (const auto& c : table.columns) has_key = has_key || c.key;
   key_.Clear();
   if (has_key) WriteRow(key_, table, key_row, true);
 
   position_text_ = position.ToString();
-  msg_id_ = settings_.tracking + ":" + position_text_;
   table_name_ = settings_.database + "." + table.schema + "." + table.table;
+  if (position.Snapshot() || position.xid == "snapshot-done") {
+    msg_id_ = odbc::SnapshotMessageId(settings_.tracking, table_name_, has_key ? key_.View() : std::string_view(),
+                                      snapshot_row, has_key ? 1 : snapshot_table_rows_);
+  } else {
+    msg_id_ = settings_.tracking + ":" + position_text_;
+  }
   const char op_text[2] = {static_cast<char>(op), '\0'};
   odbc::EmittedEvent event;
   event.payload = w_.View();
@@ -250,25 +305,34 @@ void ChangeEmitter::Publish(const OracleTable& table, const std::vector<RedoValu
   event.msg_id = msg_id_;
   event.op = op_text;
   event.table = table_name_;
+  event.source_ts_ms = source_ts_ms;
   sink(event);
   last_ = position;
   ++emitted_;
 }
 
-void ChangeEmitter::EmitSnapshotRow(const OracleTable& table, const std::vector<RedoValue>& values, uint64_t scn,
-                                    int64_t row_number, std::string_view marker, int64_t ts_ms,
+void ChangeEmitter::EmitSnapshotRow(const OracleTable& table, const std::vector<RedoValue>& values, uint64_t read_scn,
+                                    uint64_t stream_after, int64_t row_number, std::string_view marker, int64_t ts_ms,
                                     const odbc::EventSink& sink) {
+  const uint64_t scn = read_scn;
   Position position;
-  position.commit_scn = scn;
+  position.commit_scn = stream_after;
   position.xid = marker == "last" ? "snapshot-done" : "snapshot";
   position.tx_seq = row_number;
-  position.restart_scn = scn;
+  position.restart_scn = stream_after;
+  if (snapshot_table_ != &table) {
+    snapshot_table_ = &table;
+    snapshot_table_rows_ = 0;
+  }
+  ++snapshot_table_rows_;
   w_.Clear();
   envelope::BeginChange(w_);
   w_.KeyLiteral("before");
   w_.Null();
   w_.KeyLiteral("after");
+  const size_t row_begin = w_.View().size();
   WriteRow(w_, table, values, false);
+  const size_t row_end = w_.View().size();
   envelope::SourceCommon common;
   common.version = settings_.version;
   common.connector = "oracle";
@@ -292,7 +356,8 @@ void ChangeEmitter::EmitSnapshotRow(const OracleTable& table, const std::vector<
     }
   });
   envelope::EndChange(w_, envelope::Op::kRead, settings_.now(), nullptr);
-  Publish(table, values, envelope::Op::kRead, position, sink);
+  // Publish writes the key into its own writer: the row's view into w_ stays valid.
+  Publish(table, values, envelope::Op::kRead, position, 0, w_.View().substr(row_begin, row_end - row_begin), sink);
 }
 
 }  // namespace dbct::oracle

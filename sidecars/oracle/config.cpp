@@ -43,12 +43,17 @@ std::string ConfigFromResource(const config::Resource& r, Config* c) {
   }
   const std::string skipped = r.Parameter("skippedOperations", "t");
   c->skipped_operations = skipped == "none" ? "" : skipped;
-  if (r.BoolParameter("provideTransactionMetadata", false)) {
-    return "provideTransactionMetadata is not implemented yet for oracle: remove it or set it to false";
+  c->provide_transaction_metadata = r.BoolParameter("provideTransactionMetadata", false);
+  c->heartbeat_interval = std::chrono::milliseconds(r.IntParameter("heartbeatIntervalMs", 0));
+  // As in Debezium, LOB columns are not mined by default: they carry the placeholder.
+  if (r.BoolParameter("lobEnabled", false)) {
+    return "lobEnabled: mining LOB columns is not supported yet: remove lobEnabled (CLOB, NCLOB and BLOB columns "
+           "then carry unavailableValuePlaceholder)";
   }
-  if (r.IntParameter("heartbeatIntervalMs", 0) > 0) {
-    return "heartbeatIntervalMs is not implemented yet for oracle: remove it or set it to 0";
-  }
+  c->values.unavailable_placeholder = r.Parameter("unavailableValuePlaceholder", "__debezium_unavailable_value");
+  const int64_t buffer_mb = r.IntParameter("logMiningBufferMemoryMb", 256);
+  if (buffer_mb < 1) return "logMiningBufferMemoryMb must be at least 1 (is " + std::to_string(buffer_mb) + ")";
+  c->buffer_memory_limit = static_cast<size_t>(buffer_mb) << 20;
   return "";
 }
 

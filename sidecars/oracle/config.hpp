@@ -28,6 +28,9 @@ struct Config {
   std::chrono::milliseconds poll_interval{1000};
   WriteOptions values;
   std::string skipped_operations = "t";
+  bool provide_transaction_metadata = false;
+  std::chrono::milliseconds heartbeat_interval{0};  // 0: no heartbeats
+  size_t buffer_memory_limit = size_t{256} << 20;   // logMiningBufferMemoryMb
 
   std::string SourceDb() const { return pdb.empty() ? database : pdb; }
 };

@@ -1,5 +1,6 @@
 #include "oracle/connector.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 
@@ -8,7 +9,10 @@
 #include "oracle/logminer_source.hpp"
 #include "oracle/replay_file.hpp"
 #include "oracle/snapshot_source.hpp"
+#include "oracle/start_plan.hpp"
 #include "session.hpp"
+#include "transaction_metadata.hpp"
+#include "dbct/nats/stream.hpp"
 
 #ifndef DBCT_VERSION
 #define DBCT_VERSION "0.0.0"
@@ -29,6 +33,8 @@ EmitterSettings MakeEmitterSettings(const Config& config) {
   s.version = DBCT_VERSION;
   s.values = config.values;
   s.skipped_operations = config.skipped_operations;
+  s.provide_transaction_metadata = config.provide_transaction_metadata;
+  s.transaction_subject = nats::TransactionSubject(config.tracking);
   return s;
 }
 
@@ -63,30 +69,36 @@ int RunConnector(const Config& config, const odbc::RuntimeSettings& runtime_sett
   try {
     odbc::SidecarRuntime runtime(runtime_settings);
     ChangeEmitter emitter(MakeEmitterSettings(config), tables);
-    LogMinerSource source(tables, emitter);
+    LogMinerSource source(tables, emitter, config.buffer_memory_limit);
     auto sink = [&](const odbc::EmittedEvent& e) { runtime.Publish(e); };
 
-    std::optional<Position> resume;
-    if (auto last = runtime.LastStreamPosition()) {
-      resume = Position::Parse(*last);
-      if (!resume) {
-        LogToStderr("ERROR", "the stream's last Dbct-Position \"" + *last +
-                                 "\" is not an Oracle position: is another tracking writing to it?");
-        return 1;
-      }
+    std::string problem;
+    const std::optional<Position> resume = ChooseResume(runtime.LastStreamPosition(), runtime.StoredPosition(), &problem);
+    if (!problem.empty()) {
+      runtime.Log(nats::LogLevel::kError, problem);
+      runtime.Finish(milliseconds(5000), nats::TrackingState::kFailed);
+      return 1;
     }
-    if (resume && resume->xid != "snapshot") {
+    const StartPlan plan = PlanStart(resume, config.snapshot_mode);
+    if (plan.step == StartPlan::Step::kMine) {
       runtime.Log(nats::LogLevel::kInfo, "resuming after " + resume->ToString());
       emitter.ResumeAfter(resume);
-      source.StartAt(resume->restart_scn);
-    } else if (config.snapshot_mode == "initial" || config.snapshot_mode == "initial_only") {
+      source.StartAt(plan.scn);
+    } else if (plan.step == StartPlan::Step::kSnapshot) {
+      if (plan.snapshot_stream_after) {
+        runtime.Log(nats::LogLevel::kInfo, "the snapshot stopped after row " + std::to_string(resume->tx_seq) +
+                                               ": taking it again; mining will start after SCN " +
+                                               std::to_string(*plan.snapshot_stream_after));
+      }
       runtime.SetState(nats::TrackingState::kSnapshotting);
       uint64_t scn = 0;
-      if (!session.Run([&](odbc::Connection& c) { scn = RunSnapshot(c, tables, emitter, sink); }, stop)) {
+      if (!session.Run([&](odbc::Connection& c) { scn = RunSnapshot(c, tables, emitter, sink, plan.snapshot_stream_after); },
+                       stop)) {
         runtime.Finish(milliseconds(30000), nats::TrackingState::kStopped);
         return 0;
       }
-      runtime.Log(nats::LogLevel::kInfo, "snapshot done at SCN " + std::to_string(scn));
+      runtime.Log(nats::LogLevel::kInfo, "snapshot done: " + std::to_string(emitter.EventsEmitted()) +
+                                             " rows; mining after SCN " + std::to_string(scn));
       if (config.snapshot_mode == "initial_only") {
         runtime.Finish(milliseconds(30000), nats::TrackingState::kStopped);
         return 0;
@@ -94,9 +106,31 @@ int RunConnector(const Config& config, const odbc::RuntimeSettings& runtime_sett
       Position done;
       done.commit_scn = scn;
       done.xid = "snapshot-done";
+      done.restart_scn = scn;
       emitter.ResumeAfter(done);
       source.StartAt(scn + 1);
     }
+
+    // While the tracked tables are idle the SCN still moves: each window stores how far it read
+    // and heartbeats carry it, so a restart never mines from a log that is gone.
+    const std::string heartbeat_subject = nats::HeartbeatSubject(config.tracking);
+    envelope::JsonWriter heartbeat_w(64);
+    std::string through_text, heartbeat_id;
+    auto last_heartbeat = std::chrono::steady_clock::now();
+    auto heartbeat = [&]() {
+      if (config.heartbeat_interval.count() <= 0 || through_text.empty()) return;
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_heartbeat < config.heartbeat_interval) return;
+      last_heartbeat = now;
+      const int64_t now_ms = nats::NowMs();
+      heartbeat_id = config.tracking + ":heartbeat:" + std::to_string(now_ms) + ":" + through_text;
+      odbc::EmittedEvent e;
+      e.payload = odbc::WriteHeartbeat(heartbeat_w, now_ms);
+      e.position = through_text;
+      e.msg_id = heartbeat_id;
+      e.subject = heartbeat_subject;
+      runtime.Publish(e);
+    };
 
     runtime.SetState(nats::TrackingState::kStreaming);
     while (!stop.load()) {
@@ -114,8 +148,17 @@ int RunConnector(const Config& config, const odbc::RuntimeSettings& runtime_sett
           });
       if (!ran) break;
       runtime.SetState(nats::TrackingState::kStreaming);
+      if (const std::optional<Position> through = source.ReadThrough()) {
+        std::string text = through->ToString();
+        if (text != through_text) {
+          through_text = std::move(text);
+          runtime.NotePosition(through_text);
+        }
+      }
+      heartbeat();
       for (auto waited = milliseconds(0); waited < config.poll_interval && !stop.load(); waited += milliseconds(100)) {
         runtime.Tick(milliseconds(100));
+        heartbeat();
       }
     }
     runtime.Finish(milliseconds(30000), nats::TrackingState::kStopped);
@@ -129,6 +172,8 @@ int RunConnector(const Config& config, const odbc::RuntimeSettings& runtime_sett
   } catch (const RedoParseError& e) {
     LogToStderr("ERROR", e.what());
   } catch (const values::ValueError& e) {
+    LogToStderr("ERROR", e.what());
+  } catch (const SpillError& e) {
     LogToStderr("ERROR", e.what());
   }
   return 1;
@@ -155,7 +200,7 @@ int RunReplay(const Config& config, const odbc::RuntimeSettings& runtime_setting
     settings.now = [ms] { return envelope::EventTime::FromMillis(ms); };
   }
   ChangeEmitter emitter(settings, input.tables);
-  TransactionBuffer buffer;
+  TransactionBuffer buffer(config.buffer_memory_limit);
   std::unique_ptr<odbc::SidecarRuntime> runtime;
   std::string line;
   odbc::EventSink sink = [&](const odbc::EmittedEvent& e) {
@@ -168,8 +213,10 @@ int RunReplay(const Config& config, const odbc::RuntimeSettings& runtime_setting
       runtime = std::make_unique<odbc::SidecarRuntime>(runtime_settings);
       sink = [&](const odbc::EmittedEvent& e) { runtime->Publish(e); };
     }
+    uint64_t last_scn = 0;
     for (LogMinerRow& row : input.rows) {
       const uint64_t scn = row.scn;
+      last_scn = std::max(last_scn, scn);
       if (auto tx = buffer.Add(std::move(row))) emitter.EmitTransaction(*tx, buffer.OldestOpenScn(scn), sink);
     }
     if (buffer.OpenTransactions() > 0) {
@@ -178,6 +225,15 @@ int RunReplay(const Config& config, const odbc::RuntimeSettings& runtime_setting
     }
     std::fflush(stdout);
     if (runtime) {
+      // The file's rows are read through its last SCN: stored as a live mining window stores it
+      // (restarting at the oldest transaction left open).
+      if (!input.rows.empty()) {
+        Position through;
+        through.commit_scn = last_scn;
+        through.xid = "idle";
+        through.restart_scn = buffer.OldestOpenScn(last_scn + 1);
+        runtime->NotePosition(through.ToString());
+      }
       const bool flushed = runtime->Finish(milliseconds(30000), nats::TrackingState::kStopped);
       std::fprintf(stderr, "INFO: published %llu events to stream \"%s\"\n",
                    static_cast<unsigned long long>(runtime->EventsPublished()),
@@ -191,6 +247,9 @@ int RunReplay(const Config& config, const odbc::RuntimeSettings& runtime_setting
   } catch (const values::ValueError& e) {
     LogToStderr("ERROR", options.file + ": " + e.what());
     return 2;
+  } catch (const SpillError& e) {
+    LogToStderr("ERROR", e.what());
+    return 1;
   } catch (const nats::NatsError& e) {
     LogToStderr("ERROR", e.what());
     return 1;

@@ -8,8 +8,18 @@
 
 namespace dbct::oracle {
 
+std::optional<Position> LogMinerSource::ReadThrough() const {
+  if (!mined_ || from_ == 0) return std::nullopt;
+  Position p;
+  p.commit_scn = from_ - 1;
+  p.xid = "idle";
+  p.restart_scn = buffer_.OldestOpenScn(from_);
+  return p;
+}
+
 void LogMinerSource::Restart() {
-  buffer_ = TransactionBuffer();
+  buffer_ = TransactionBuffer(buffer_memory_limit_);
+  mined_ = false;
   if (emitter_.LastPosition()) {
     from_ = emitter_.LastPosition()->restart_scn;
     emitter_.ResumeAfter(emitter_.LastPosition());
@@ -22,7 +32,10 @@ size_t LogMinerSource::Mine(odbc::Connection& c, const odbc::EventSink& sink) {
   const uint64_t end = CurrentScn(c);
   if (from_ == 0) from_ = end;
   if (start_ == 0) start_ = from_;
-  if (end <= from_) return 0;
+  if (end <= from_) {
+    mined_ = true;  // nothing new: still read through end - 1
+    return 0;
+  }
 
   // The logs holding SCNs from `from_` on: online logs, and archived ones no longer online.
   std::set<std::string> files;
@@ -121,6 +134,7 @@ size_t LogMinerSource::Mine(odbc::Connection& c, const odbc::EventSink& sink) {
   }
   c.Execute("BEGIN DBMS_LOGMNR.END_LOGMNR; END;");
   from_ = end;
+  mined_ = true;
   return rows;
 }
 

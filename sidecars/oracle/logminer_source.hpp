@@ -5,6 +5,7 @@
 #define DBCT_ORACLE_LOGMINER_SOURCE_HPP
 
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -21,8 +22,9 @@ class LostPositionError : public std::runtime_error {
 
 class LogMinerSource {
  public:
-  LogMinerSource(const std::map<std::string, OracleTable>& tables, ChangeEmitter& emitter)
-      : tables_(tables), emitter_(emitter) {}
+  LogMinerSource(const std::map<std::string, OracleTable>& tables, ChangeEmitter& emitter,
+                 size_t buffer_memory_limit = TransactionBuffer::kDefaultMemoryLimit)
+      : tables_(tables), emitter_(emitter), buffer_memory_limit_(buffer_memory_limit), buffer_(buffer_memory_limit) {}
 
   // Mining reads SCNs from `scn` on.
   void StartAt(uint64_t scn) { from_ = scn; }
@@ -32,10 +34,18 @@ class LogMinerSource {
   // After a failed window: drop the buffer and restart from the last event's restart SCN.
   void Restart();
 
+  // After a window: every transaction committed before its end SCN has been handed on, and
+  // mining must restart at the oldest open transaction's start. What an idle window or a
+  // heartbeat stores ("<end-1>/idle/0@<restart>"); nullopt before the first window.
+  std::optional<Position> ReadThrough() const;
+  const TransactionBuffer& Buffer() const { return buffer_; }
+
  private:
   const std::map<std::string, OracleTable>& tables_;
   ChangeEmitter& emitter_;
+  size_t buffer_memory_limit_;
   TransactionBuffer buffer_;
+  bool mined_ = false;  // a window has been read since the last (re)start
   uint64_t from_ = 0;
   uint64_t start_ = 0;  // where this buffer's mining began
 };

@@ -48,9 +48,10 @@ std::string Unhex(std::string_view hex) {
 }  // namespace
 
 uint64_t RunSnapshot(odbc::Connection& c, const std::map<std::string, OracleTable>& tables, ChangeEmitter& emitter,
-                     const odbc::EventSink& sink) {
+                     const odbc::EventSink& sink, std::optional<uint64_t> stream_after) {
   SetSessionFormats(c);
   const uint64_t scn = CurrentScn(c);
+  const uint64_t after = stream_after ? *stream_after : scn;
   const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                              std::chrono::system_clock::now().time_since_epoch()).count();
   struct Pending {
@@ -69,7 +70,7 @@ uint64_t RunSnapshot(odbc::Connection& c, const std::map<std::string, OracleTabl
     else if (row_number == 1) marker = "first";
     else if (pending->first_in_table) marker = "first_in_data_collection";
     else if (pending->last_in_table) marker = "last_in_data_collection";
-    emitter.EmitSnapshotRow(*pending->table, pending->values, scn, row_number, marker, now_ms, sink);
+    emitter.EmitSnapshotRow(*pending->table, pending->values, scn, after, row_number, marker, now_ms, sink);
     pending.reset();
   };
   for (const auto& [name, table] : tables) {
@@ -100,7 +101,7 @@ uint64_t RunSnapshot(odbc::Connection& c, const std::map<std::string, OracleTabl
     if (pending && pending->table == &table) pending->last_in_table = true;
   }
   flush(true);
-  return scn;
+  return after;
 }
 
 }  // namespace dbct::oracle

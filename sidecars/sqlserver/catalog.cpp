@@ -152,6 +152,26 @@ std::vector<CaptureInstance> ReadCaptureInstances(odbc::Connection& c, const con
   return out;
 }
 
+std::string DatabaseCdcProblem(const std::string& database) {
+  return "CDC is not enabled on database \"" + database + "\": run USE " + QuoteName(database) +
+         "; EXEC sys.sp_cdc_enable_db; (as sysadmin)";
+}
+
+std::string SnapshotIsolationProblem(const std::string& database, const std::string& snapshot_mode) {
+  return "snapshot isolation is off on database \"" + database + "\", and snapshotMode " + snapshot_mode +
+         " reads the tables under it: run ALTER DATABASE " + QuoteName(database) +
+         " SET ALLOW_SNAPSHOT_ISOLATION ON, or set snapshotMode to no_data";
+}
+
+std::string AgentProblem(const std::string& status) {
+  return "SQL Server Agent is not running (is " + status + "): start it, its CDC capture job fills the change tables";
+}
+
+std::string TableCdcProblem(const std::string& schema, const std::string& table) {
+  return "CDC is not enabled on table \"" + schema + "." + table + "\": run EXEC sys.sp_cdc_enable_table @source_schema = N'" +
+         schema + "', @source_name = N'" + table + "', @role_name = NULL;";
+}
+
 PrerequisiteReport CheckPrerequisites(odbc::Connection& c, const Config& config, std::vector<CaptureInstance>* instances) {
   PrerequisiteReport report;
   {
@@ -164,23 +184,18 @@ PrerequisiteReport CheckPrerequisites(odbc::Connection& c, const Config& config,
       return report;
     }
     if (!s.Bool(0)) {
-      report.problems.push_back("CDC is not enabled on database \"" + config.database + "\": run USE " +
-                                QuoteName(config.database) + "; EXEC sys.sp_cdc_enable_db; (as sysadmin)");
+      report.problems.push_back(DatabaseCdcProblem(config.database));
       return report;
     }
     if (config.snapshot_mode.rfind("initial", 0) == 0 && s.Int(1) != 1) {
-      report.problems.push_back("snapshot isolation is off on database \"" + config.database +
-                                "\", and snapshotMode " + config.snapshot_mode +
-                                " reads the tables under it: run ALTER DATABASE " + QuoteName(config.database) +
-                                " SET ALLOW_SNAPSHOT_ISOLATION ON, or set snapshotMode to no_data");
+      report.problems.push_back(SnapshotIsolationProblem(config.database, config.snapshot_mode));
     }
   }
   try {
     odbc::Statement s(c);
     s.ExecuteDirect("SELECT status_desc FROM sys.dm_server_services WHERE servicename LIKE N'SQL Server Agent%'");
     if (s.Next() && s.Text(0) != "Running") {
-      report.problems.push_back("SQL Server Agent is not running (is " + std::string(s.Text(0)) +
-                                "): start it, its CDC capture job fills the change tables");
+      report.problems.push_back(AgentProblem(std::string(s.Text(0))));
     }
   } catch (const odbc::OdbcError& e) {
     if (e.retriable()) throw;
@@ -200,9 +215,7 @@ PrerequisiteReport CheckPrerequisites(odbc::Connection& c, const Config& config,
     if (!config.tables.Matches(schema + "." + table)) continue;
     ++included;
     if (captured.count(schema + "." + table) == 0) {
-      report.problems.push_back("CDC is not enabled on table \"" + schema + "." + table +
-                                "\": run EXEC sys.sp_cdc_enable_table @source_schema = N'" + schema +
-                                "', @source_name = N'" + table + "', @role_name = NULL;");
+      report.problems.push_back(TableCdcProblem(schema, table));
     }
   }
   if (included == 0) {

@@ -25,6 +25,13 @@ struct PrerequisiteReport {
 PrerequisiteReport CheckPrerequisites(odbc::Connection& connection, const Config& config,
                                       std::vector<CaptureInstance>* instances);
 
+// The problems CheckPrerequisites names, each one line with the statement that fixes it (kept
+// apart from the queries so they are unit-tested).
+std::string DatabaseCdcProblem(const std::string& database);
+std::string SnapshotIsolationProblem(const std::string& database, const std::string& snapshot_mode);
+std::string AgentProblem(const std::string& status);  // status_desc of sys.dm_server_services
+std::string TableCdcProblem(const std::string& schema, const std::string& table);
+
 // The capture instances (with columns from their change tables) of the included tables.
 std::vector<CaptureInstance> ReadCaptureInstances(odbc::Connection& connection, const config::NameFilter& tables);
 

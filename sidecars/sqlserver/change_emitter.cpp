@@ -67,23 +67,48 @@ void ChangeEmitter::Add(const ChangeRow& row, const odbc::EventSink& sink) {
                     instance.name + "\"");
 }
 
-void ChangeEmitter::Finish() {
+void ChangeEmitter::Finish(const odbc::EventSink& sink) {
   if (pending_before_) {
     const std::string at = pending_before_->seqval.ToString();
     pending_before_.reset();
     throw ChangeError("the update before image at " + at + " is not followed by its after image");
   }
+  EndTransaction(sink);
+}
+
+void ChangeEmitter::SendBoundary(std::string_view payload, const Position& position, const odbc::EventSink& sink) {
+  if (resume_ && position.Compare(*resume_) <= 0) return;  // already in the stream
+  position_text_ = position.ToString();
+  msg_id_ = settings_.tracking + ":" + position_text_;
+  odbc::EmittedEvent event;
+  event.payload = payload;
+  event.position = position_text_;
+  event.msg_id = msg_id_;
+  event.subject = settings_.transaction_subject;
+  sink(event);
+  last_ = position;
+}
+
+void ChangeEmitter::EndTransaction(const odbc::EventSink& sink) {
+  if (!tx_.open()) return;
+  tx_.Close();
+  SendBoundary(tx_.EndEvent(), Position::End(tx_commit_), sink);
 }
 
 void ChangeEmitter::AddSnapshotRow(const CaptureInstance& instance, const std::vector<SourceValue>& values,
-                                   const Lsn& max_lsn, int64_t row_number, std::string_view marker, int64_t ts_us,
-                                   const odbc::EventSink& sink) {
+                                   const Lsn& read_lsn, const Lsn& stream_after, int64_t row_number,
+                                   std::string_view marker, int64_t ts_us, const odbc::EventSink& sink) {
   Position position;
   position.snapshot = true;
-  position.commit_lsn = max_lsn;
+  position.commit_lsn = stream_after;
   position.serial = row_number;
   position.snapshot_done = marker == "last";
-  Emit(instance, envelope::Op::kRead, nullptr, &values, position, ts_us, marker, sink);
+  if (snapshot_table_ != &instance) {
+    snapshot_table_ = &instance;
+    snapshot_table_rows_ = 0;
+  }
+  ++snapshot_table_rows_;
+  Emit(instance, envelope::Op::kRead, nullptr, &values, position, ts_us, marker, sink, &read_lsn);
 }
 
 void ChangeEmitter::WriteRow(const CaptureInstance& instance, const std::vector<SourceValue>& values) {
@@ -102,8 +127,20 @@ void ChangeEmitter::WriteRow(const CaptureInstance& instance, const std::vector<
 
 void ChangeEmitter::Emit(const CaptureInstance& instance, envelope::Op op, const std::vector<SourceValue>* before,
                          const std::vector<SourceValue>* after, const Position& position, int64_t ts_us,
-                         std::string_view snapshot_marker, const odbc::EventSink& sink) {
+                         std::string_view snapshot_marker, const odbc::EventSink& sink, const Lsn* read_lsn) {
   if (settings_.skipped_operations.find(static_cast<char>(op)) != std::string::npos) return;
+  table_name_ = settings_.database + "." + instance.schema + "." + instance.table;
+  const envelope::TransactionBlock* block = nullptr;
+  if (settings_.provide_transaction_metadata && !position.snapshot) {
+    if (tx_.open() && tx_commit_ != position.commit_lsn) EndTransaction(sink);
+    if (!tx_.open()) {
+      tx_commit_ = position.commit_lsn;
+      tx_ts_ms_ = ts_us / 1000;
+      tx_.Begin(position.commit_lsn.ToString(), tx_ts_ms_);
+      SendBoundary(tx_.BeginEvent(), Position::Begin(position.commit_lsn), sink);
+    }
+    block = &tx_.Count(table_name_);  // counted even when skipped below: orders stay the same
+  }
   if (resume_ && !position.snapshot && position.Compare(*resume_) <= 0) return;
 
   w_.Clear();
@@ -115,11 +152,13 @@ void ChangeEmitter::Emit(const CaptureInstance& instance, envelope::Op op, const
     w_.Null();
   }
   w_.KeyLiteral("after");
+  const size_t after_begin = w_.View().size();
   if (after) {
     WriteRow(instance, *after);
   } else {
     w_.Null();
   }
+  const size_t after_end = w_.View().size();
   envelope::SourceCommon common;
   common.version = settings_.version;
   common.connector = "sqlserver";
@@ -139,7 +178,7 @@ void ChangeEmitter::Emit(const CaptureInstance& instance, envelope::Op op, const
       w.String(position.change_lsn.ToString());
     }
     w.KeyLiteral("commit_lsn");
-    w.String(position.commit_lsn.ToString());
+    w.String((read_lsn ? *read_lsn : position.commit_lsn).ToString());
     w.KeyLiteral("event_serial_no");
     if (position.snapshot) {
       w.Null();
@@ -147,7 +186,7 @@ void ChangeEmitter::Emit(const CaptureInstance& instance, envelope::Op op, const
       w.Int(position.serial);
     }
   });
-  envelope::EndChange(w_, op, settings_.now(), nullptr);
+  envelope::EndChange(w_, op, settings_.now(), block);
 
   key_.Clear();
   bool has_key = false;
@@ -162,8 +201,13 @@ void ChangeEmitter::Emit(const CaptureInstance& instance, envelope::Op op, const
   key_.EndObject();
 
   position_text_ = position.ToString();
-  msg_id_ = settings_.tracking + ":" + position_text_;
-  table_name_ = settings_.database + "." + instance.schema + "." + instance.table;
+  if (position.snapshot) {
+    msg_id_ = odbc::SnapshotMessageId(settings_.tracking, table_name_, has_key ? key_.View() : std::string_view(),
+                                      w_.View().substr(after_begin, after_end - after_begin),
+                                      has_key ? 1 : snapshot_table_rows_);
+  } else {
+    msg_id_ = settings_.tracking + ":" + position_text_;
+  }
   const char op_text[2] = {static_cast<char>(op), '\0'};
   odbc::EmittedEvent event;
   event.payload = w_.View();
@@ -172,6 +216,7 @@ void ChangeEmitter::Emit(const CaptureInstance& instance, envelope::Op op, const
   event.msg_id = msg_id_;
   event.op = op_text;
   event.table = table_name_;
+  event.source_ts_ms = position.snapshot ? 0 : ts_us / 1000;
   sink(event);
   last_ = position;
   ++emitted_;

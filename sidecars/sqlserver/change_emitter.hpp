@@ -6,6 +6,11 @@
 // db, sequence null, ts_us, ts_ns, schema, table, change_lsn (__$seqval), commit_lsn
 // (__$start_lsn), event_serial_no (1, or 2 for an update: the rows it took). Snapshot events:
 // change_lsn and event_serial_no null, commit_lsn the snapshot's max LSN.
+//
+// With provideTransactionMetadata the rows of one __$start_lsn are a transaction (id: the
+// commit LSN, as Debezium's SqlServerStreamingChangeEventSource gives it): a BEGIN before its
+// first event, an END after its last (at the next commit LSN or the end of a polled window, which
+// never splits a commit LSN), and a transaction block on each event.
 #ifndef DBCT_SQLSERVER_CHANGE_EMITTER_HPP
 #define DBCT_SQLSERVER_CHANGE_EMITTER_HPP
 
@@ -19,6 +24,7 @@
 #include "dbct/values/modes.hpp"
 #include "emitted_event.hpp"
 #include "lsn.hpp"
+#include "transaction_metadata.hpp"
 
 namespace dbct::sqlserver {
 
@@ -29,6 +35,8 @@ struct EmitterSettings {
   std::string version;      // source.version
   values::ValueModes modes;
   std::string skipped_operations = "t";
+  bool provide_transaction_metadata = false;
+  std::string transaction_subject;  // dbchangetracking.N.transaction
   // The envelope's ts_ms/us/ns; the clock by default (replay tests fix it).
   std::function<envelope::EventTime()> now = [] { return envelope::EventTime::Now(); };
 };
@@ -48,21 +56,27 @@ class ChangeEmitter {
 
   // Takes rows in SortRows order. An update's before image (3) waits for its after image (4).
   void Add(const ChangeRow& row, const odbc::EventSink& sink);
-  // End of a polled window: an update before image still waiting is an error.
-  void Finish();
-  // After a failed poll: forget a waiting before image and skip, on the re-read, every event
-  // already handed to the sink.
+  // End of a polled window (every row up to its upper LSN has been added): an update before
+  // image still waiting is an error; an open transaction gets its END.
+  void Finish(const odbc::EventSink& sink);
+  void Finish() { Finish([](const odbc::EmittedEvent&) {}); }
+  // After a failed poll: forget a waiting before image and the open transaction (it is read
+  // again from its commit LSN), and skip, on the re-read, every event already handed to the sink.
   void Restart() {
     pending_before_.reset();
+    tx_.Close();
     if (last_ && !last_->snapshot) resume_ = last_;
   }
 
-  // One snapshot row of an instance's table, read at `max_lsn`; `row_number` counts rows over
-  // the whole snapshot (1-based); `marker` is source.snapshot (SnapshotRecord: "first",
-  // "first_in_data_collection", "true", "last_in_data_collection", "last").
+  // One snapshot row of an instance's table, read at `read_lsn` (source.commit_lsn);
+  // `stream_after` is the LSN streaming starts after (the read LSN, or that of the first
+  // attempt of a snapshot taken again); `row_number` counts rows over the whole snapshot
+  // (1-based); `marker` is source.snapshot (SnapshotRecord: "first",
+  // "first_in_data_collection", "true", "last_in_data_collection", "last"). Nats-Msg-Id does not
+  // depend on the LSNs: see odbc::SnapshotMessageId.
   void AddSnapshotRow(const CaptureInstance& instance, const std::vector<odbc::SourceValue>& values,
-                      const Lsn& max_lsn, int64_t row_number, std::string_view marker, int64_t ts_us,
-                      const odbc::EventSink& sink);
+                      const Lsn& read_lsn, const Lsn& stream_after, int64_t row_number, std::string_view marker,
+                      int64_t ts_us, const odbc::EventSink& sink);
 
   // The position of the last event handed to the sink.
   const std::optional<Position>& LastPosition() const { return last_; }
@@ -71,7 +85,9 @@ class ChangeEmitter {
  private:
   void Emit(const CaptureInstance& instance, envelope::Op op, const std::vector<odbc::SourceValue>* before,
             const std::vector<odbc::SourceValue>* after, const Position& position, int64_t ts_us,
-            std::string_view snapshot_marker, const odbc::EventSink& sink);
+            std::string_view snapshot_marker, const odbc::EventSink& sink, const Lsn* read_lsn = nullptr);
+  void SendBoundary(std::string_view payload, const Position& position, const odbc::EventSink& sink);
+  void EndTransaction(const odbc::EventSink& sink);
   void WriteRow(const CaptureInstance& instance, const std::vector<odbc::SourceValue>& values);
   static bool KeyChanged(const CaptureInstance& instance, const std::vector<odbc::SourceValue>& a,
                          const std::vector<odbc::SourceValue>& b);
@@ -87,6 +103,11 @@ class ChangeEmitter {
   std::string position_text_;
   std::string msg_id_;
   std::string table_name_;
+  odbc::TransactionMetadata tx_;
+  Lsn tx_commit_;
+  int64_t tx_ts_ms_ = 0;
+  const CaptureInstance* snapshot_table_ = nullptr;
+  uint64_t snapshot_table_rows_ = 0;
 };
 
 }  // namespace dbct::sqlserver

@@ -23,4 +23,18 @@ void SortRows(std::vector<ChangeRow>& rows) {
   });
 }
 
+std::optional<RowKey> MergePage(std::vector<ChangeRow>* rows, const std::vector<RowKey>& full_page_last) {
+  std::optional<RowKey> bound;
+  for (const RowKey& k : full_page_last) {
+    if (!bound || k < *bound) bound = k;
+  }
+  if (bound) {
+    rows->erase(std::remove_if(rows->begin(), rows->end(),
+                               [&](const ChangeRow& r) { return *bound < RowKey{r.start_lsn, r.seqval}; }),
+                rows->end());
+  }
+  SortRows(*rows);
+  return bound;
+}
+
 }  // namespace dbct::sqlserver

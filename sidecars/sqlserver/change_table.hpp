@@ -53,6 +53,19 @@ struct ChangeRow {
 // __$start_lsn, __$seqval, __$operation (stable for equal keys).
 void SortRows(std::vector<ChangeRow>& rows);
 
+// Where a page of a polled window ends: the (__$start_lsn, __$seqval) of the last row handed on.
+struct RowKey {
+  Lsn start;
+  Lsn seq;
+  bool operator<(const RowKey& o) const { return start < o.start || (start == o.start && seq < o.seq); }
+};
+
+// One page of a window, merged across capture instances: `rows` holds what each instance gave
+// after the same key, `full_page_last` the last key of each instance whose page was full. Keeps
+// (sorted) the rows up to the smallest such key, which it returns: the next page starts after it.
+// nullopt when no page was full: the window is done.
+std::optional<RowKey> MergePage(std::vector<ChangeRow>* rows, const std::vector<RowKey>& full_page_last);
+
 }  // namespace dbct::sqlserver
 
 #endif  // DBCT_SQLSERVER_CHANGE_TABLE_HPP

@@ -49,12 +49,11 @@ std::string ConfigFromResource(const config::Resource& r, Config* c) {
   }
   const std::string skipped = r.Parameter("skippedOperations", "t");
   c->skipped_operations = skipped == "none" ? "" : skipped;
-  if (r.BoolParameter("provideTransactionMetadata", false)) {
-    return "provideTransactionMetadata is not implemented yet for sqlserver: remove it or set it to false";
-  }
-  if (r.IntParameter("heartbeatIntervalMs", 0) > 0) {
-    return "heartbeatIntervalMs is not implemented yet for sqlserver: remove it or set it to 0";
-  }
+  c->provide_transaction_metadata = r.BoolParameter("provideTransactionMetadata", false);
+  c->heartbeat_interval = std::chrono::milliseconds(r.IntParameter("heartbeatIntervalMs", 0));
+  const int64_t batch = r.IntParameter("streamingFetchSize", 2048);
+  if (batch < 1) return "streamingFetchSize must be at least 1 (is " + std::to_string(batch) + ")";
+  c->fetch_size = static_cast<size_t>(batch);
   return "";
 }
 

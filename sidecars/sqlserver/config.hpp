@@ -27,6 +27,9 @@ struct Config {
   std::chrono::milliseconds poll_interval{500};
   values::ValueModes modes;
   std::string skipped_operations = "t";
+  bool provide_transaction_metadata = false;
+  std::chrono::milliseconds heartbeat_interval{0};  // 0: no heartbeats
+  size_t fetch_size = 2048;  // change rows read per capture instance and page
 };
 
 // Returns "" or the problem, in the words of the parameter to fix.

@@ -5,13 +5,17 @@
 #include <iostream>
 #include <thread>
 
+#include "dbct/nats/stream.hpp"
+
 #include "catalog.hpp"
 #include "change_emitter.hpp"
 #include "connection_string.hpp"
 #include "replay_file.hpp"
 #include "session.hpp"
 #include "snapshot_source.hpp"
+#include "start_plan.hpp"
 #include "streaming_source.hpp"
+#include "transaction_metadata.hpp"
 
 #ifndef DBCT_VERSION
 #define DBCT_VERSION "0.0.0"
@@ -32,6 +36,8 @@ EmitterSettings MakeEmitterSettings(const Config& config) {
   s.version = DBCT_VERSION;
   s.modes = config.modes;
   s.skipped_operations = config.skipped_operations;
+  s.provide_transaction_metadata = config.provide_transaction_metadata;
+  s.transaction_subject = nats::TransactionSubject(config.tracking);
   return s;
 }
 
@@ -67,45 +73,78 @@ int RunConnector(const Config& config, const odbc::RuntimeSettings& runtime_sett
   try {
     odbc::SidecarRuntime runtime(runtime_settings);
     ChangeEmitter emitter(MakeEmitterSettings(config), instances);
-    StreamingSource source(instances, emitter);
+    StreamingSource source(instances, emitter, config.fetch_size);
     auto sink = [&](const odbc::EmittedEvent& e) { runtime.Publish(e); };
 
-    const std::optional<std::string> last = runtime.LastStreamPosition();
-    std::optional<Position> resume;
-    if (last) {
-      resume = Position::Parse(*last);
-      if (!resume) {
-        runtime.Log(nats::LogLevel::kError, "the stream's last Dbct-Position \"" + *last +
-                                                "\" is not a SQL Server position: is another tracking writing to it?");
-        runtime.Finish(milliseconds(5000), nats::TrackingState::kFailed);
-        return 1;
-      }
+    std::string problem;
+    const std::optional<Position> resume = ChooseResume(runtime.LastStreamPosition(), runtime.StoredPosition(), &problem);
+    if (!problem.empty()) {
+      runtime.Log(nats::LogLevel::kError, problem);
+      runtime.Finish(milliseconds(5000), nats::TrackingState::kFailed);
+      return 1;
     }
-    if (resume && !resume->snapshot) {
-      runtime.Log(nats::LogLevel::kInfo, "resuming after " + resume->ToString());
-      emitter.ResumeAfter(resume);
-      source.StartAt(resume->commit_lsn);
-    } else if (resume && resume->snapshot_done) {
-      runtime.Log(nats::LogLevel::kInfo, "snapshot done at " + resume->commit_lsn.ToString() + "; streaming after it");
-      source.StartAfter(resume->commit_lsn);
-    } else if (config.snapshot_mode == "initial" || config.snapshot_mode == "initial_only") {
-      // No position, or a snapshot that did not finish: (re)take it.
-      runtime.SetState(nats::TrackingState::kSnapshotting);
-      Lsn at;
-      if (!session.Run([&](odbc::Connection& c) { at = RunSnapshot(c, instances, emitter, sink); }, stop)) {
-        runtime.Finish(milliseconds(30000), nats::TrackingState::kStopped);
-        return 0;
+    const StartPlan plan = PlanStart(resume, config.snapshot_mode);
+    switch (plan.step) {
+      case StartPlan::Step::kStreamAt:
+      case StartPlan::Step::kStreamAfter:
+        runtime.Log(nats::LogLevel::kInfo, "resuming after " + resume->ToString());
+        if (!resume->snapshot) emitter.ResumeAfter(resume);
+        if (plan.step == StartPlan::Step::kStreamAt) {
+          source.StartAt(plan.lsn);
+        } else {
+          source.StartAfter(plan.lsn);
+        }
+        break;
+      case StartPlan::Step::kSnapshot: {
+        if (plan.snapshot_stream_after) {
+          runtime.Log(nats::LogLevel::kInfo, "the snapshot stopped after row " + std::to_string(resume->serial) +
+                                                 ": taking it again; streaming will start after " +
+                                                 plan.snapshot_stream_after->ToString());
+        }
+        runtime.SetState(nats::TrackingState::kSnapshotting);
+        Lsn at;
+        if (!session.Run(
+                [&](odbc::Connection& c) { at = RunSnapshot(c, instances, emitter, sink, plan.snapshot_stream_after); },
+                stop)) {
+          runtime.Finish(milliseconds(30000), nats::TrackingState::kStopped);
+          return 0;
+        }
+        runtime.Log(nats::LogLevel::kInfo, "snapshot done: " + std::to_string(emitter.EventsEmitted()) +
+                                               " rows; streaming after " + at.ToString());
+        if (config.snapshot_mode == "initial_only") {
+          runtime.Finish(milliseconds(30000), nats::TrackingState::kStopped);
+          return 0;
+        }
+        source.StartAfter(at);
+        break;
       }
-      runtime.Log(nats::LogLevel::kInfo, "snapshot done at " + at.ToString() + ": " +
-                                             std::to_string(emitter.EventsEmitted()) + " rows");
-      if (config.snapshot_mode == "initial_only") {
-        runtime.Finish(milliseconds(30000), nats::TrackingState::kStopped);
-        return 0;
-      }
-      source.StartAfter(at);
-    } else {
-      runtime.Log(nats::LogLevel::kInfo, "streaming from the current max LSN (snapshotMode " + config.snapshot_mode + ")");
+      case StartPlan::Step::kStreamFromNow:
+        runtime.Log(nats::LogLevel::kInfo,
+                    "streaming from the current max LSN (snapshotMode " + config.snapshot_mode + ")");
+        break;
     }
+
+    // While the tracked tables are idle the max LSN still moves: each poll stores how far it
+    // read (Position::End), and heartbeats carry it, so a restart never resumes from a position
+    // the CDC cleanup job has since removed.
+    const std::string heartbeat_subject = nats::HeartbeatSubject(config.tracking);
+    envelope::JsonWriter heartbeat_w(64);
+    std::string through_text, heartbeat_id;
+    auto last_heartbeat = std::chrono::steady_clock::now();
+    auto heartbeat = [&]() {
+      if (config.heartbeat_interval.count() <= 0 || through_text.empty()) return;
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_heartbeat < config.heartbeat_interval) return;
+      last_heartbeat = now;
+      const int64_t now_ms = nats::NowMs();
+      heartbeat_id = config.tracking + ":heartbeat:" + std::to_string(now_ms) + ":" + through_text;
+      odbc::EmittedEvent e;
+      e.payload = odbc::WriteHeartbeat(heartbeat_w, now_ms);
+      e.position = through_text;
+      e.msg_id = heartbeat_id;
+      e.subject = heartbeat_subject;
+      runtime.Publish(e);
+    };
 
     runtime.SetState(nats::TrackingState::kStreaming);
     bool retrying = false;
@@ -127,8 +166,17 @@ int RunConnector(const Config& config, const odbc::RuntimeSettings& runtime_sett
                         std::string(e.what()) + "; reconnecting in " + std::to_string(delay.count()) + " ms");
           });
       if (!ran) break;
+      if (const std::optional<Lsn> through = source.ReadThrough()) {
+        std::string text = Position::End(*through).ToString();
+        if (text != through_text) {
+          through_text = std::move(text);
+          runtime.NotePosition(through_text);
+        }
+      }
+      heartbeat();
       for (auto waited = milliseconds(0); waited < config.poll_interval && !stop.load(); waited += milliseconds(100)) {
         runtime.Tick(std::min(milliseconds(100), config.poll_interval));
+        heartbeat();
       }
     }
     runtime.Finish(milliseconds(30000), nats::TrackingState::kStopped);
@@ -173,20 +221,22 @@ int RunReplay(const Config& config, const odbc::RuntimeSettings& runtime_setting
   try {
     if (!options.publish) {
       std::string line;
-      for (const ChangeRow& row : input.rows) {
-        emitter.Add(row, [&](const odbc::EmittedEvent& e) {
-          line.assign(e.payload);
-          line.push_back('\n');
-          std::fwrite(line.data(), 1, line.size(), stdout);
-        });
-      }
-      emitter.Finish();
+      const odbc::EventSink print = [&](const odbc::EmittedEvent& e) {
+        line.assign(e.payload);
+        line.push_back('\n');
+        std::fwrite(line.data(), 1, line.size(), stdout);
+      };
+      for (const ChangeRow& row : input.rows) emitter.Add(row, print);
+      emitter.Finish(print);
       std::fflush(stdout);
       return 0;
     }
     odbc::SidecarRuntime runtime(runtime_settings);
-    for (const ChangeRow& row : input.rows) emitter.Add(row, [&](const odbc::EmittedEvent& e) { runtime.Publish(e); });
-    emitter.Finish();
+    const odbc::EventSink publish = [&](const odbc::EmittedEvent& e) { runtime.Publish(e); };
+    for (const ChangeRow& row : input.rows) emitter.Add(row, publish);
+    emitter.Finish(publish);
+    // The file's rows are read through its last commit LSN: stored as live polling stores it.
+    if (!input.rows.empty()) runtime.NotePosition(Position::End(input.rows.back().start_lsn).ToString());
     const bool flushed = runtime.Finish(milliseconds(30000), nats::TrackingState::kStopped);
     std::fprintf(stderr, "INFO: published %llu events to stream \"%s\"\n",
                  static_cast<unsigned long long>(runtime.EventsPublished()),

@@ -90,6 +90,8 @@ std::string Position::ToString() const {
   if (snapshot) {
     return "snapshot/" + commit_lsn.ToString() + "/" + std::to_string(serial) + (snapshot_done ? "/done" : "");
   }
+  if (mark == Mark::kBegin) return commit_lsn.ToString() + "/begin";
+  if (mark == Mark::kEnd) return commit_lsn.ToString() + "/end";
   std::string out = commit_lsn.ToString() + "/" + change_lsn.ToString() + "/" + std::to_string(serial);
   if (part != 0) out += "/" + std::to_string(part);
   return out;
@@ -107,6 +109,11 @@ std::optional<Position> Position::Parse(std::string_view text) {
     p.serial = n;
     p.snapshot_done = parts.size() == 4;
     return p;
+  }
+  if (parts.size() == 2 && (parts[1] == "begin" || parts[1] == "end")) {
+    auto commit = Lsn::Parse(parts[0]);
+    if (!commit) return std::nullopt;
+    return parts[1] == "begin" ? Begin(*commit) : End(*commit);
   }
   if (parts.size() != 3 && parts.size() != 4) return std::nullopt;
   auto commit = Lsn::Parse(parts[0]);
@@ -127,6 +134,10 @@ int Position::Compare(const Position& o) const {
   if (snapshot != o.snapshot) return snapshot ? -1 : 1;
   if (int c = commit_lsn.Compare(o.commit_lsn)) return c;
   if (snapshot) return serial < o.serial ? -1 : serial > o.serial ? 1 : 0;
+  // BEGIN before the changes of its commit, END after them.
+  auto rank = [](Mark m) { return m == Mark::kBegin ? 0 : m == Mark::kChange ? 1 : 2; };
+  if (rank(mark) != rank(o.mark)) return rank(mark) < rank(o.mark) ? -1 : 1;
+  if (mark != Mark::kChange) return 0;
   if (int c = change_lsn.Compare(o.change_lsn)) return c;
   if (serial != o.serial) return serial < o.serial ? -1 : 1;
   return part < o.part ? -1 : part > o.part ? 1 : 0;

@@ -36,8 +36,13 @@ struct Lsn {
 // update (delete, then create). Snapshot events carry the snapshot's max LSN and a row count.
 //
 // Text (Dbct-Position): "<commit_lsn>/<change_lsn>/<event_serial_no>[/<part>]" for streaming,
-// "snapshot/<max_lsn>/<row>[/done]" for snapshot reads ("done" on the snapshot's last row).
+// "snapshot/<lsn>/<row>[/done]" for snapshot reads ("done" on the snapshot's last row; <lsn> is
+// where streaming starts after it). A transaction's BEGIN event is "<commit_lsn>/begin", its END
+// "<commit_lsn>/end"; "<lsn>/end" is also what an idle poll or a heartbeat stores: every change
+// committed at or before <lsn> is handled.
 struct Position {
+  enum class Mark { kChange, kBegin, kEnd };
+  Mark mark = Mark::kChange;
   bool snapshot = false;
   Lsn commit_lsn;        // __$start_lsn, or the snapshot's max LSN
   Lsn change_lsn;        // __$seqval
@@ -47,7 +52,10 @@ struct Position {
 
   std::string ToString() const;
   static std::optional<Position> Parse(std::string_view text);
-  // Streaming order (commit, change, serial, part). Snapshot positions sort before all.
+  static Position Begin(const Lsn& commit) { Position p; p.mark = Mark::kBegin; p.commit_lsn = commit; return p; }
+  static Position End(const Lsn& commit) { Position p; p.mark = Mark::kEnd; p.commit_lsn = commit; return p; }
+  // Streaming order (commit; BEGIN, the changes by change, serial, part; END). Snapshot
+  // positions sort before all.
   int Compare(const Position& other) const;
 };
 

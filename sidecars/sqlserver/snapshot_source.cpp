@@ -9,7 +9,7 @@
 namespace dbct::sqlserver {
 
 Lsn RunSnapshot(odbc::Connection& c, const std::vector<CaptureInstance>& instances, ChangeEmitter& emitter,
-                const odbc::EventSink& sink) {
+                const odbc::EventSink& sink, std::optional<Lsn> stream_after) {
   std::vector<const CaptureInstance*> tables;
   for (const auto& i : instances) {
     if (!i.stop_lsn) tables.push_back(&i);  // the newest instance describes the table now
@@ -17,6 +17,7 @@ Lsn RunSnapshot(odbc::Connection& c, const std::vector<CaptureInstance>& instanc
   c.SetAutocommit(false);
   c.Execute("SET TRANSACTION ISOLATION LEVEL SNAPSHOT");
   const Lsn max_lsn = MaxLsn(c);
+  const Lsn after = stream_after ? *stream_after : max_lsn;
   const int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
                              std::chrono::system_clock::now().time_since_epoch())
                              .count();
@@ -37,7 +38,7 @@ Lsn RunSnapshot(odbc::Connection& c, const std::vector<CaptureInstance>& instanc
     else if (row_number == 1) marker = "first";
     else if (pending->first_in_table) marker = "first_in_data_collection";
     else if (pending->last_in_table) marker = "last_in_data_collection";
-    emitter.AddSnapshotRow(*pending->instance, pending->values, max_lsn, row_number, marker, now_us, sink);
+    emitter.AddSnapshotRow(*pending->instance, pending->values, max_lsn, after, row_number, marker, now_us, sink);
     pending.reset();
   };
   for (const CaptureInstance* table : tables) {
@@ -63,7 +64,7 @@ Lsn RunSnapshot(odbc::Connection& c, const std::vector<CaptureInstance>& instanc
   flush(true);
   c.Commit();
   c.SetAutocommit(true);
-  return max_lsn;
+  return after;
 }
 
 }  // namespace dbct::sqlserver

@@ -127,6 +127,11 @@ spec:
     ]
     assert stored[0].headers["Dbct-Key"] == '{"ID":1004}'
     assert stored[0].headers["Dbct-Table"] == "ORCLPDB1.DEBEZIUM.CUSTOMERS"
+    # The stored position is where mining got to (the file's last SCN), restarting at the start
+    # of T6, still open: what a live window stores while the tracked tables are idle.
+    with NatsClient(nats_server.url) as js:
+        offset = js.kv_get("dbchangetracking-offsets", "ora-replay").decode()
+    assert offset == "2122402/idle/0@2122401"
 
 
 @pytest.mark.parametrize("line, message", [
@@ -202,4 +207,68 @@ spec:
     assert result.returncode == 1
     assert result.stderr.startswith(f"ERROR: Oracle at 127.0.0.1:{port}"), result.stderr
     assert "check that the server runs and accepts connections" in result.stderr
+    assert "pw-secret" not in result.stderr
+
+
+def manifest_text(name, nats_url=None, **parameters):
+    params = {"databaseHostname": "127.0.0.1", "databaseUser": "weikio", "databaseDbname": "ORCLPDB1", **parameters}
+    text = ("apiVersion: weik.io/v1alpha1\nkind: DatabaseChangeTracking\n"
+            f"metadata: {{name: {name}}}\nspec:\n  type: oracle\n  parameters:\n")
+    text += "".join(f"    {k}: \"{v}\"\n" for k, v in params.items())
+    if nats_url:
+        text += f"  nats:\n    url: {nats_url}\n"
+    return text
+
+
+def test_replay_with_transaction_metadata_line_for_line(sidecar, tmp_path):
+    # Each committed transaction: BEGIN, its events with {"id": XID, total_order,
+    # data_collection_order}, END with per-table counts; rolled back and open ones get nothing.
+    manifest = tmp_path / "ora.yaml"
+    manifest.write_text(manifest_text("server1", provideTransactionMetadata="true"))
+    result = run(sidecar, "-f", str(manifest), "--replay", ROWS, "--event-time", "1532592105975")
+    assert result.returncode == 0, result.stderr
+    with open(os.path.join(DATA, "oracle_logminer.tx.expected.jsonl")) as f:
+        expected = [normalized(l.rstrip("\n")) for l in f if l.strip()]
+    actual = [normalized(l) for l in result.stdout.splitlines()]
+    assert actual == expected
+    events = [json.loads(l) for l in actual]
+    assert [e["status"] for e in events if "status" in e] == ["BEGIN", "END"] * 4
+    # Without the metadata the change events are the same, with "transaction": null.
+    plain = run(sidecar, "--replay", ROWS, "--name", "server1", "--database", "ORCLPDB1",
+                "--event-time", "1532592105975").stdout.splitlines()
+    changes = [dict(e, transaction=None) for e in events if "op" in e]
+    assert changes == [json.loads(normalized(l)) for l in plain]
+
+
+def test_small_transaction_buffer_gives_the_same_events(sidecar, tmp_path):
+    manifest = tmp_path / "ora.yaml"
+    manifest.write_text(manifest_text("server1", logMiningBufferMemoryMb="1"))
+    small = run(sidecar, "-f", str(manifest), "--replay", ROWS, "--event-time", "1")
+    manifest.write_text(manifest_text("server1"))
+    default = run(sidecar, "-f", str(manifest), "--replay", ROWS, "--event-time", "1")
+    assert small.returncode == 0 and default.returncode == 0
+    assert small.stdout == default.stdout
+
+
+def test_lob_placeholder_is_configurable_and_lob_mining_is_refused(sidecar, tmp_path):
+    manifest = tmp_path / "ora.yaml"
+    manifest.write_text(manifest_text("server1", unavailableValuePlaceholder="<not mined>"))
+    result = run(sidecar, "-f", str(manifest), "--replay", ROWS, "--event-time", "1")
+    assert result.returncode == 0, result.stderr
+    assert "<not mined>" in result.stdout and "__debezium_unavailable_value" not in result.stdout
+    manifest.write_text(manifest_text("server1", lobEnabled="true"))
+    result = run(sidecar, "-f", str(manifest), "--replay", ROWS)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and 'lobEnabled "true" is not supported' in lines[0], result.stderr
+
+
+def test_bad_dsn_is_one_line(sidecar, tmp_path):
+    manifest = tmp_path / "ora.yaml"
+    manifest.write_text(manifest_text("ora-dsn", odbcDriver="DSN=nowhere", databasePassword="pw-secret"))
+    result = run(sidecar, "-f", str(manifest), env={"ODBCSYSINI": str(tmp_path), "ODBCINI": str(tmp_path / "none")})
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith('ERROR: Oracle at 127.0.0.1:1521'), result.stderr
+    assert "Data source name not found" in lines[0]
     assert "pw-secret" not in result.stderr

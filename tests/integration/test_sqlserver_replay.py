@@ -114,7 +114,9 @@ spec:
         offset = js.kv_get("dbchangetracking-offsets", "ss-replay")
     # Status and the acknowledged position are kept as for live capture.
     assert status["state"] == "stopped" and status["type"] == "sqlserver"
-    assert offset.decode() == stored[-1].headers["Dbct-Position"]
+    # The stored position is where reading got to: past the last event, through its commit LSN
+    # (what live polling stores while the tables are idle).
+    assert offset.decode() == stored[-1].headers["Dbct-Position"].split("/")[0] + "/end"
 
 
 @pytest.mark.parametrize("line, message", [
@@ -195,4 +197,70 @@ spec:
     assert result.returncode == 1
     assert "Can't open lib 'ODBC Driver 18 for SQL Server'" in result.stderr
     assert "not registered with unixODBC" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def manifest_text(name, nats_url=None, **parameters):
+    params = {"databaseHostname": "127.0.0.1", "databaseUser": "sa", "databaseDbname": "testDB", **parameters}
+    text = ("apiVersion: weik.io/v1alpha1\nkind: DatabaseChangeTracking\n"
+            f"metadata: {{name: {name}}}\nspec:\n  type: sqlserver\n  parameters:\n")
+    text += "".join(f"    {k}: \"{v}\"\n" for k, v in params.items())
+    if nats_url:
+        text += f"  nats:\n    url: {nats_url}\n"
+    return text
+
+
+def test_replay_with_transaction_metadata_line_for_line(sidecar, tmp_path):
+    # Each commit LSN is a transaction: BEGIN, its events with their transaction block, END
+    # with the per-table counts (Debezium's TransactionMonitor; id = the commit LSN).
+    manifest = tmp_path / "ss.yaml"
+    manifest.write_text(manifest_text("server1", provideTransactionMetadata="true"))
+    result = run(sidecar, "-f", str(manifest), "--replay", os.path.join(DATA, "sqlserver_changes.jsonl"),
+                 "--event-time", "1559729471739")
+    assert result.returncode == 0, result.stderr
+    with open(os.path.join(DATA, "sqlserver_changes.tx.expected.jsonl")) as f:
+        expected = [normalized(l.rstrip("\n")) for l in f if l.strip()]
+    actual = [normalized(l) for l in result.stdout.splitlines()]
+    assert actual == expected
+    events = [json.loads(l) for l in actual]
+    ends = [e for e in events if e.get("status") == "END"]
+    assert sum(e["event_count"] for e in ends) == len([e for e in events if "op" in e])
+    two_tables = next(e for e in ends if len(e["data_collections"]) == 2)
+    assert two_tables["data_collections"] == [{"data_collection": "testDB.dbo.customers", "event_count": 1},
+                                              {"data_collection": "testDB.dbo.orders", "event_count": 1}]
+
+
+def test_replay_publish_sends_transaction_events_to_their_subject(sidecar, nats_server, tmp_path):
+    manifest = tmp_path / "ss.yaml"
+    manifest.write_text(manifest_text("ss-tx", nats_server.url, provideTransactionMetadata="true"))
+    replay = os.path.join(DATA, "sqlserver_changes.jsonl")
+    result = run(sidecar, "-f", str(manifest), "--replay", replay, "--publish", "--event-time", "1")
+    assert result.returncode == 0, result.stderr
+    with NatsClient(nats_server.url) as js:
+        stored = js.stream_messages("dbchangetracking-ss-tx-stream")
+        status = json.loads(js.kv_get("dbchangetracking-status", "ss-tx"))
+    subjects = [m.subject for m in stored]
+    assert subjects[:3] == ["dbchangetracking.ss-tx.transaction", "dbchangetracking.ss-tx",
+                            "dbchangetracking.ss-tx.transaction"]
+    assert stored[0].headers["Dbct-Position"] == "00000027:00000758:0005/begin"
+    assert stored[2].headers["Dbct-Position"] == "00000027:00000758:0005/end"
+    assert stored[2].headers["Nats-Msg-Id"] == "ss-tx:00000027:00000758:0005/end"
+    assert json.loads(stored[2].data)["status"] == "END"
+    # Only change events count as events; the lag comes from their commit time.
+    assert status["events_total"] == subjects.count("dbchangetracking.ss-tx")
+    assert status["lag_ms"] is not None and status["lag_ms"] > 0
+
+
+def test_bad_dsn_and_bad_parameters_are_one_line_each(sidecar, tmp_path):
+    manifest = tmp_path / "ss.yaml"
+    manifest.write_text(manifest_text("ss-dsn", odbcDriver="DSN=nowhere", databasePassword="pw-secret"))
+    result = run(sidecar, "-f", str(manifest), env={"ODBCSYSINI": str(tmp_path), "ODBCINI": str(tmp_path / "none")})
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Data source name not found" in lines[0] and "odbcinst -q -s" in lines[0], result.stderr
+    assert "pw-secret" not in result.stderr
+    manifest.write_text(manifest_text("ss-bad", streamingFetchSize="0"))
+    result = run(sidecar, "-f", str(manifest))
+    assert result.returncode == 2
+    assert "streamingFetchSize must be an integer between 1" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1

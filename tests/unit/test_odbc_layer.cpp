@@ -1,5 +1,6 @@
 // The parts of the ODBC layer that need no driver: connection strings, the retriable-or-fatal
-// decision, backoff, UTF-16 conversion, and the sidecars' connection strings per driver.
+// decision, backoff, UTF-16 conversion, the sidecars' connection strings per driver, and the
+// events they share (transaction metadata, heartbeats, snapshot message ids).
 #include <gtest/gtest.h>
 
 #include "connection_string.hpp"
@@ -8,6 +9,7 @@
 #include "oracle/config.hpp"
 #include "session.hpp"
 #include "sqlserver/config.hpp"
+#include "transaction_metadata.hpp"
 
 namespace dbct::odbc {
 namespace {
@@ -97,6 +99,45 @@ TEST(OdbcText, Utf16RoundTripIncludingSurrogates) {
   std::string replaced;
   AppendUtf8FromUtf16(replaced, lone, 2);
   EXPECT_EQ(replaced, "\xEF\xBF\xBDx");
+}
+
+}  // namespace
+}  // namespace dbct::odbc
+
+namespace dbct::odbc {
+namespace {
+
+TEST(OdbcSidecarEvents, HeartbeatHasTheOtherConnectorsShape) {
+  envelope::JsonWriter w(64);
+  EXPECT_EQ(WriteHeartbeat(w, 1700000000123), "{\"ts_ms\":1700000000123}");
+}
+
+TEST(OdbcSidecarEvents, TransactionMetadataCountsPerCollection) {
+  TransactionMetadata tx;
+  tx.Begin("02000a0037030000", 5);
+  EXPECT_EQ(tx.Count("db.s.a").total_order, 1);
+  EXPECT_EQ(tx.Count("db.s.b").data_collection_order, 1);
+  const auto& third = tx.Count("db.s.a");
+  EXPECT_EQ(third.total_order, 3);
+  EXPECT_EQ(third.data_collection_order, 2);
+  EXPECT_EQ(third.id, "02000a0037030000");
+  EXPECT_EQ(tx.EndEvent(),
+            "{\"status\":\"END\",\"id\":\"02000a0037030000\",\"event_count\":3,\"data_collections\":["
+            "{\"data_collection\":\"db.s.a\",\"event_count\":2},{\"data_collection\":\"db.s.b\",\"event_count\":1}],"
+            "\"ts_ms\":5}");
+  tx.Begin("next", 6);  // a new transaction starts from zero
+  EXPECT_EQ(tx.Count("db.s.b").total_order, 1);
+}
+
+TEST(OdbcSidecarEvents, SnapshotMessageIdDependsOnTableKeyRowAndOccurrence) {
+  const std::string a = SnapshotMessageId("t", "db.s.x", "{\"id\":1}", "{\"id\":1,\"v\":2}", 1);
+  EXPECT_EQ(a, SnapshotMessageId("t", "db.s.x", "{\"id\":1}", "{\"id\":1,\"v\":2}", 1));
+  EXPECT_EQ(a.size(), std::string("t:snapshot:db.s.x:").size() + 32);
+  EXPECT_NE(a, SnapshotMessageId("t", "db.s.y", "{\"id\":1}", "{\"id\":1,\"v\":2}", 1));
+  EXPECT_NE(a, SnapshotMessageId("t", "db.s.x", "{\"id\":1}", "{\"id\":1,\"v\":3}", 1));
+  // Key and row are separated: moving text from one to the other changes the id.
+  EXPECT_NE(SnapshotMessageId("t", "x", "ab", "c", 1), SnapshotMessageId("t", "x", "a", "bc", 1));
+  EXPECT_EQ(SnapshotMessageId("t", "x", "", "r", 3), SnapshotMessageId("t", "x", "", "r", 1) + "#3");
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 // schema order, null when unset; snapshot as a string; txId as LogMiner's XID in hex).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "dbct/values/temporal.hpp"
@@ -237,6 +238,186 @@ TEST(OracleEvents, PositionsRoundTrip) {
   EXPECT_EQ(p->ToString(), "2122185/06001c0027030000/3.1@2122100");
   EXPECT_FALSE(Position::Parse("2122185/06001c0027030000/3").has_value());
   EXPECT_FALSE(Position::Parse("x/y/1@2").has_value());
+}
+
+struct Routed {
+  std::vector<std::string> subjects, payloads, positions, msg_ids;
+  odbc::EventSink Sink() {
+    return [this](const odbc::EmittedEvent& e) {
+      subjects.emplace_back(e.subject);
+      payloads.emplace_back(e.payload);
+      positions.emplace_back(e.position);
+      msg_ids.emplace_back(e.msg_id);
+    };
+  }
+};
+
+void MineRouted(std::vector<LogMinerRow> rows, ChangeEmitter& emitter, TransactionBuffer& buffer, Routed& out) {
+  for (auto& r : rows) {
+    const uint64_t scn = r.scn;
+    if (auto tx = buffer.Add(std::move(r))) emitter.EmitTransaction(*tx, buffer.OldestOpenScn(scn), out.Sink());
+  }
+}
+
+std::string InsertOf(int id) {
+  return "insert into \"DEBEZIUM\".\"CUSTOMERS\"(\"ID\",\"FIRST_NAME\") values ('" + std::to_string(id) + "','n');";
+}
+
+TEST(OracleEvents, TransactionMetadataFramesEachCommittedTransaction) {
+  auto tables = Tables();
+  EmitterSettings settings = Settings(5);
+  settings.provide_transaction_metadata = true;
+  settings.transaction_subject = "dbchangetracking.oracle-crm.transaction";
+  ChangeEmitter emitter(settings, tables);
+  TransactionBuffer buffer;
+  Routed out;
+  LogMinerRow other = Row(12, "aa", 1, "insert into \"HR\".\"X\"(\"A\") values ('1');");
+  other.seg_owner = "HR";
+  other.table_name = "X";
+  // A transaction touching only a table not tracked has no BEGIN/END.
+  MineRouted({Row(10, "aa", 6), Row(11, "aa", 1, InsertOf(1)), Row(12, "bb", 1, InsertOf(9)), Commit(13, "bb"),
+              Row(14, "aa", 1, InsertOf(2)), Commit(15, "aa", 1520085155000), Row(16, "cc", 6), other, Commit(17, "cc")},
+             emitter, buffer, out);
+  const std::string tx = "dbchangetracking.oracle-crm.transaction";
+  ASSERT_EQ(out.payloads.size(), 7u);
+  EXPECT_EQ(out.subjects, (std::vector<std::string>{tx, "", tx, tx, "", "", tx}));
+  EXPECT_EQ(out.positions, (std::vector<std::string>{"13/bb/0@10", "13/bb/1@10", "13/bb/end@10", "15/aa/0@15",
+                                                     "15/aa/1@15", "15/aa/2@15", "15/aa/end@15"}));
+  EXPECT_EQ(out.payloads[3],
+            "{\"status\":\"BEGIN\",\"id\":\"aa\",\"event_count\":null,\"data_collections\":null,"
+            "\"ts_ms\":1520085155000}");
+  EXPECT_NE(out.payloads[5].find("\"transaction\":{\"id\":\"aa\",\"total_order\":2,\"data_collection_order\":2}"),
+            std::string::npos);
+  EXPECT_EQ(out.payloads[6],
+            "{\"status\":\"END\",\"id\":\"aa\",\"event_count\":2,\"data_collections\":"
+            "[{\"data_collection\":\"ORCLPDB1.DEBEZIUM.CUSTOMERS\",\"event_count\":2}],\"ts_ms\":1520085155000}");
+  EXPECT_EQ(out.msg_ids[6], "oracle-crm:15/aa/end@15");
+
+  // Resumed after the first change of "aa": orders continue, BEGIN is not sent again.
+  ChangeEmitter again(settings, tables);
+  again.ResumeAfter(Position::Parse("15/aa/1@15"));
+  TransactionBuffer buffer2;
+  Routed rest;
+  MineRouted({Row(11, "aa", 1, InsertOf(1)), Row(14, "aa", 1, InsertOf(2)), Commit(15, "aa")}, again, buffer2, rest);
+  EXPECT_EQ(rest.positions, (std::vector<std::string>{"15/aa/2@15", "15/aa/end@15"}));
+  EXPECT_NE(rest.payloads[0].find("\"total_order\":2"), std::string::npos);
+}
+
+TEST(OracleEvents, IdlePositionsCoverEveryEarlierCommit) {
+  const auto idle = Position::Parse("500/idle/0@450");
+  ASSERT_TRUE(idle.has_value());
+  EXPECT_TRUE(idle->Through());
+  EXPECT_EQ(idle->ToString(), "500/idle/0@450");
+  EXPECT_TRUE(idle->Covers(*Position::Parse("500/ab/end@400")));
+  EXPECT_FALSE(idle->Covers(*Position::Parse("501/ab/1@450")));
+  EXPECT_GT(idle->Compare(*Position::Parse("500/ab/end@400")), 0);
+  EXPECT_LT(idle->Compare(*Position::Parse("501/ab/0@450")), 0);
+  const auto end = Position::Parse("15/aa/end@15");
+  ASSERT_TRUE(end.has_value());
+  EXPECT_EQ(end->tx_seq, Position::kEnd);
+  EXPECT_TRUE(end->Covers(*Position::Parse("15/aa/7.1@15")));
+  EXPECT_FALSE(Position::Parse("15/aa/end.1@15").has_value());
+  // Mining resumed after an idle position emits only later commits.
+  auto tables = Tables();
+  ChangeEmitter emitter(Settings(1), tables);
+  emitter.ResumeAfter(idle);
+  TransactionBuffer buffer;
+  Out out;
+  Mine({Row(450, "aa", 1, InsertOf(1)), Commit(500, "aa"), Row(460, "bb", 1, InsertOf(2)), Commit(501, "bb")}, emitter,
+       buffer, out);
+  EXPECT_EQ(out.positions, (std::vector<std::string>{"501/bb/1@501"}));
+}
+
+// Every row but one goes to disk (a limit of 1 byte): the events are the same as with all rows
+// in memory, including CSF-continued rows, an undo of a spilled row, and a rolled-back
+// transaction that had spilled.
+TEST(OracleTransactionBuffer, SpilledTransactionsGiveTheSameEvents) {
+  auto rows = [] {
+    LogMinerRow part1 = Row(21, "aa", 1, "insert into \"DEBEZIUM\".\"CUSTOMERS\"(\"ID\",\"FIRST_NAME\") values ('50','lo");
+    part1.csf = true;
+    LogMinerRow part2 = Row(21, "aa", 1, "ng name');");
+    LogMinerRow undo = Row(24, "aa", 2, "delete from \"DEBEZIUM\".\"CUSTOMERS\" where ROWID = 'R2';");
+    undo.rollback = true;
+    undo.row_id = "R2";
+    std::vector<LogMinerRow> v = {Row(10, "aa", 6)};
+    for (int k = 1; k <= 6; ++k) {
+      LogMinerRow r = Row(10 + k, "aa", 1, InsertOf(k));
+      r.row_id = "R" + std::to_string(k);
+      v.push_back(r);
+      v.push_back(Row(10 + k, "rb", 1, InsertOf(100 + k)));
+    }
+    v.push_back(part1);
+    v.push_back(part2);
+    v.push_back(Row(22, "aa", 1, InsertOf(60)));
+    v.push_back(Row(23, "aa", 1, InsertOf(61)));
+    v.push_back(undo);  // cancels the insert of row R2, long on disk by now
+    v.push_back(Row(25, "rb", 36));
+    v.push_back(Commit(26, "aa"));
+    return v;
+  };
+  auto tables = Tables();
+  ChangeEmitter in_memory(Settings(1), tables), spilling(Settings(1), tables);
+  TransactionBuffer big, tiny(1);
+  Out a, b;
+  Mine(rows(), in_memory, big, a);
+  Mine(rows(), spilling, tiny, b);
+  EXPECT_EQ(big.SpilledRows(), 0u);
+  EXPECT_GT(tiny.SpilledRows(), 5u);
+  EXPECT_EQ(tiny.MemoryBytes(), 0u);
+  EXPECT_EQ(tiny.OpenTransactions(), 0u);
+  EXPECT_EQ(tiny.RolledBack(), 1u);
+  ASSERT_EQ(a.payloads.size(), 8u);  // 6 inserts - 1 undone + the joined one + 2
+  EXPECT_EQ(a.payloads, b.payloads);
+  EXPECT_EQ(a.positions, b.positions);
+  for (const auto& p : b.payloads) EXPECT_EQ(p.find("\"ID\":2,"), std::string::npos) << p;
+  EXPECT_NE(b.payloads[5].find("\"FIRST_NAME\":\"long name\""), std::string::npos);
+}
+
+TEST(OracleTransactionBuffer, MemoryStaysUnderTheLimitForAHugeOpenTransaction) {
+  TransactionBuffer buffer(64 * 1024);
+  size_t peak = 0;
+  for (int k = 0; k < 20000; ++k) {
+    LogMinerRow r = Row(100 + k, "huge", 1, InsertOf(k));
+    buffer.Add(std::move(r));
+    peak = std::max(peak, buffer.MemoryBytes());
+  }
+  EXPECT_LE(peak, size_t{64 * 1024} + 4096);
+  EXPECT_GT(buffer.SpilledRows(), 19000u);
+  auto tx = buffer.Add(Commit(30000, "huge"));
+  ASSERT_TRUE(tx.has_value());
+  size_t n = 0;
+  int64_t last_scn = 0;
+  tx->ForEachChange([&](const LogMinerRow& r) {
+    EXPECT_EQ(r.sql_redo, InsertOf(static_cast<int>(n)));
+    EXPECT_GT(static_cast<int64_t>(r.scn), last_scn);
+    last_scn = static_cast<int64_t>(r.scn);
+    ++n;
+  });
+  EXPECT_EQ(n, 20000u);
+}
+
+TEST(OracleEvents, SnapshotMessageIdsDoNotDependOnTheReadScn) {
+  auto tables = Tables();
+  const OracleTable& t = tables.at("DEBEZIUM.CUSTOMERS");
+  auto row = [](const char* email) {
+    std::vector<RedoValue> v(4);
+    v[0].kind = RedoValue::Kind::kText;
+    v[0].text = "1004";
+    v[3].kind = RedoValue::Kind::kText;
+    v[3].text = email;
+    return v;
+  };
+  ChangeEmitter first(Settings(1), tables), again(Settings(2), tables);
+  Routed a, b;
+  first.EmitSnapshotRow(t, row("a@x"), 1000, 1000, 1, "first", 1, a.Sink());
+  again.EmitSnapshotRow(t, row("a@x"), 2000, 1000, 1, "last", 2, b.Sink());
+  EXPECT_EQ(a.msg_ids[0], b.msg_ids[0]);
+  EXPECT_EQ(a.msg_ids[0].rfind("oracle-crm:snapshot:ORCLPDB1.DEBEZIUM.CUSTOMERS:", 0), 0u);
+  EXPECT_EQ(b.positions[0], "1000/snapshot-done/1@1000");
+  EXPECT_NE(b.payloads[0].find("\"scn\":\"2000\""), std::string::npos);
+  Routed c;
+  again.EmitSnapshotRow(t, row("b@x"), 2000, 1000, 2, "last", 2, c.Sink());
+  EXPECT_NE(c.msg_ids[0], a.msg_ids[0]);
 }
 
 TEST(OracleReplay, ReadsTablesAndRowsAndNamesBadLines) {

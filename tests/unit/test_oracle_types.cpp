@@ -110,6 +110,11 @@ TEST(OracleTypes, RawAndLobsWithLobMiningOff) {
   EXPECT_EQ(Write("CLOB", T("inline text")), "\"inline text\"");
   EXPECT_EQ(Write("BLOB", V(Kind::kEmptyLob, "")), "\"X19kZWJleml1bV91bmF2YWlsYWJsZV92YWx1ZQ==\"");
   EXPECT_EQ(Write("BLOB", RedoValue{}), "null");
+  // unavailableValuePlaceholder changes what a LOB the redo does not give becomes.
+  WriteOptions custom;
+  custom.unavailable_placeholder = "<lob>";
+  EXPECT_EQ(Write("CLOB", V(Kind::kEmptyLob, ""), custom), "\"<lob>\"");
+  EXPECT_EQ(Write("BLOB", V(Kind::kEmptyLob, ""), custom), "\"PGxvYj4=\"");
 }
 
 TEST(OracleTypes, ParsesDeclaredTypes) {

@@ -5,6 +5,8 @@
 // SqlServerSourceInfoStructMaker; the doc prints it quoted), sequence null, ts_us/ts_ns.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <sstream>
 
 #include "sqlserver/change_emitter.hpp"
@@ -253,7 +255,8 @@ TEST(SqlServerEvents, SnapshotReadHasNullChangeLsnAndSerial) {
   ChangeEmitter emitter(Settings(7), instances);
   Collected out;
   emitter.AddSnapshotRow(instances[0], {I(1001), T("Sally"), T("Thomas"), T("sally.thomas@acme.com")},
-                         *Lsn::Parse("00000025:00000d98:00a2"), 1, "first", 1559729468000000, out.Sink());
+                         *Lsn::Parse("00000025:00000d98:00a2"), *Lsn::Parse("00000025:00000d98:00a2"), 1, "first",
+                         1559729468000000, out.Sink());
   ASSERT_EQ(out.payloads.size(), 1u);
   EXPECT_EQ(out.payloads[0],
             "{\"before\":null,\"after\":{\"id\":1001,\"first_name\":\"Sally\",\"last_name\":\"Thomas\","
@@ -263,6 +266,206 @@ TEST(SqlServerEvents, SnapshotReadHasNullChangeLsnAndSerial) {
             "\"change_lsn\":null,\"commit_lsn\":\"00000025:00000d98:00a2\",\"event_serial_no\":null},"
             "\"op\":\"r\",\"ts_ms\":7,\"ts_us\":7000,\"ts_ns\":7000000,\"transaction\":null}");
   EXPECT_EQ(out.positions[0], "snapshot/00000025:00000d98:00a2/1");
+}
+
+// A snapshot taken again after a restart reads at a new LSN, but its rows keep their
+// Nats-Msg-Id (JetStream drops the unchanged ones) and its positions keep the first attempt's LSN.
+TEST(SqlServerEvents, SnapshotMessageIdsDoNotDependOnTheReadLsn) {
+  auto instances = Customers();
+  ChangeEmitter first(Settings(7), instances), again(Settings(8), instances);
+  Collected a, b;
+  const Lsn lsn1 = *Lsn::Parse("00000025:00000d98:00a2");
+  const Lsn lsn2 = *Lsn::Parse("00000026:00000001:0001");
+  first.AddSnapshotRow(instances[0], {I(1001), T("Sally"), T("Thomas"), T("s@acme.com")}, lsn1, lsn1, 1, "first",
+                       1, a.Sink());
+  first.AddSnapshotRow(instances[0], {I(1002), T("George"), T("Bailey"), T("g@acme.com")}, lsn1, lsn1, 2, "true", 1,
+                       a.Sink());
+  again.AddSnapshotRow(instances[0], {I(1001), T("Sally"), T("Thomas"), T("s@acme.com")}, lsn2, lsn1, 1, "first", 2,
+                       b.Sink());
+  again.AddSnapshotRow(instances[0], {I(1002), T("George"), T("Bailey"), T("new@acme.com")}, lsn2, lsn1, 2, "last",
+                       2, b.Sink());
+  EXPECT_EQ(a.msg_ids[0], b.msg_ids[0]);  // unchanged row: a duplicate JetStream drops
+  EXPECT_NE(a.msg_ids[1], b.msg_ids[1]);  // changed since: published with its new values
+  EXPECT_EQ(a.msg_ids[0].rfind("sqlserver-customers:snapshot:testDB.dbo.customers:", 0), 0u);
+  EXPECT_EQ(b.positions[1], "snapshot/00000025:00000d98:00a2/2/done");  // streaming starts after lsn1
+  EXPECT_NE(b.payloads[1].find("\"commit_lsn\":\"00000026:00000001:0001\""), std::string::npos);
+
+  // Equal rows of a table without a key are told apart by their occurrence.
+  auto keyless = std::vector<CaptureInstance>{
+      Instance("dbo_log", "dbo", "log", {{"line", "nvarchar(50)", false}})};
+  ChangeEmitter log(Settings(7), keyless);
+  Collected c;
+  log.AddSnapshotRow(keyless[0], {T("same")}, lsn1, lsn1, 1, "first", 1, c.Sink());
+  log.AddSnapshotRow(keyless[0], {T("same")}, lsn1, lsn1, 2, "last", 1, c.Sink());
+  EXPECT_NE(c.msg_ids[0], c.msg_ids[1]);
+  EXPECT_EQ(c.msg_ids[1], c.msg_ids[0] + "#2");
+}
+
+struct Routed {
+  std::vector<std::string> subjects, payloads, positions, msg_ids;
+  std::vector<int64_t> source_ts;
+  odbc::EventSink Sink() {
+    return [this](const odbc::EmittedEvent& e) {
+      subjects.emplace_back(e.subject);
+      payloads.emplace_back(e.payload);
+      positions.emplace_back(e.position);
+      msg_ids.emplace_back(e.msg_id);
+      source_ts.push_back(e.source_ts_ms);
+    };
+  }
+};
+
+std::vector<CaptureInstance> CustomersAndOrders() {
+  auto v = Customers();
+  v.push_back(Instance("dbo_orders", "dbo", "orders", {{"id", "int", true}, {"qty", "int", false}}));
+  return v;
+}
+
+std::vector<ChangeRow> TwoTransactions() {
+  return {
+      Row(0, "00000027:00000758:0005", "00000027:00000758:0002", 2, 1559729468470, {I(1), T("a"), T("b"), T("c")}),
+      Row(1, "00000027:00000758:0005", "00000027:00000758:0003", 2, 1559729468470, {I(7), I(2)}),
+      Row(0, "00000027:00000758:0005", "00000027:00000758:0004", 2, 1559729468470, {I(2), T("d"), T("e"), T("f")}),
+      Row(1, "00000027:00000800:0002", "00000027:00000800:0001", 1, 1559729469000, {I(7), I(2)}),
+  };
+}
+
+TEST(SqlServerEvents, TransactionMetadataFramesEachCommitLsn) {
+  auto instances = CustomersAndOrders();
+  EmitterSettings settings = Settings(9);
+  settings.provide_transaction_metadata = true;
+  settings.transaction_subject = "dbchangetracking.sqlserver-customers.transaction";
+  ChangeEmitter emitter(settings, instances);
+  Routed out;
+  for (const ChangeRow& r : TwoTransactions()) emitter.Add(r, out.Sink());
+  emitter.Finish(out.Sink());
+  const std::string tx = "dbchangetracking.sqlserver-customers.transaction";
+  ASSERT_EQ(out.payloads.size(), 8u);
+  EXPECT_EQ(out.subjects, (std::vector<std::string>{tx, "", "", "", tx, tx, "", tx}));
+  EXPECT_EQ(out.payloads[0],
+            "{\"status\":\"BEGIN\",\"id\":\"00000027:00000758:0005\",\"event_count\":null,"
+            "\"data_collections\":null,\"ts_ms\":1559729468470}");
+  EXPECT_NE(out.payloads[1].find("\"transaction\":{\"id\":\"00000027:00000758:0005\",\"total_order\":1,"
+                                 "\"data_collection_order\":1}"),
+            std::string::npos);
+  EXPECT_NE(out.payloads[2].find("\"total_order\":2,\"data_collection_order\":1}"), std::string::npos);
+  EXPECT_NE(out.payloads[3].find("\"total_order\":3,\"data_collection_order\":2}"), std::string::npos);
+  EXPECT_EQ(out.payloads[4],
+            "{\"status\":\"END\",\"id\":\"00000027:00000758:0005\",\"event_count\":3,"
+            "\"data_collections\":[{\"data_collection\":\"testDB.dbo.customers\",\"event_count\":2},"
+            "{\"data_collection\":\"testDB.dbo.orders\",\"event_count\":1}],\"ts_ms\":1559729468470}");
+  EXPECT_EQ(out.positions[0], "00000027:00000758:0005/begin");
+  EXPECT_EQ(out.positions[4], "00000027:00000758:0005/end");
+  EXPECT_EQ(out.msg_ids[4], "sqlserver-customers:00000027:00000758:0005/end");
+  EXPECT_EQ(out.positions[7], "00000027:00000800:0002/end");
+  // Change events carry the commit time for the lag; boundaries do not count.
+  EXPECT_EQ(out.source_ts[1], 1559729468470);
+  EXPECT_EQ(out.source_ts[0], 0);
+}
+
+TEST(SqlServerEvents, ResumeInsideATransactionKeepsItsOrders) {
+  auto instances = CustomersAndOrders();
+  EmitterSettings settings = Settings(9);
+  settings.provide_transaction_metadata = true;
+  settings.transaction_subject = "tx";
+  ChangeEmitter emitter(settings, instances);
+  emitter.ResumeAfter(Position::Parse("00000027:00000758:0005/00000027:00000758:0003/1"));
+  Routed out;
+  for (const ChangeRow& r : TwoTransactions()) emitter.Add(r, out.Sink());
+  emitter.Finish(out.Sink());
+  // No BEGIN again; the third change keeps total_order 3; END follows.
+  ASSERT_EQ(out.payloads.size(), 5u);
+  EXPECT_NE(out.payloads[0].find("\"total_order\":3,\"data_collection_order\":2}"), std::string::npos);
+  EXPECT_EQ(out.positions[1], "00000027:00000758:0005/end");
+  EXPECT_NE(out.payloads[1].find("\"event_count\":3"), std::string::npos);
+  // Resuming after an END skips the whole transaction.
+  ChangeEmitter after_end(settings, instances);
+  after_end.ResumeAfter(Position::Parse("00000027:00000758:0005/end"));
+  Routed rest;
+  for (const ChangeRow& r : TwoTransactions()) after_end.Add(r, rest.Sink());
+  after_end.Finish(rest.Sink());
+  EXPECT_EQ(rest.positions, (std::vector<std::string>{"00000027:00000800:0002/begin",
+                                                      "00000027:00000800:0002/00000027:00000800:0001/1",
+                                                      "00000027:00000800:0002/end"}));
+}
+
+TEST(SqlServerLsn, BeginAndEndPositionsFrameTheirCommit) {
+  const auto begin = Position::Parse("00000027:00000758:0005/begin");
+  const auto change = Position::Parse("00000027:00000758:0005/00000027:00000758:0003/2/1");
+  const auto end = Position::Parse("00000027:00000758:0005/end");
+  const auto next = Position::Parse("00000027:00000758:0006/begin");
+  ASSERT_TRUE(begin && change && end && next);
+  EXPECT_LT(begin->Compare(*change), 0);
+  EXPECT_LT(change->Compare(*end), 0);
+  EXPECT_LT(end->Compare(*next), 0);
+  EXPECT_EQ(end->ToString(), "00000027:00000758:0005/end");
+  EXPECT_EQ(begin->mark, Position::Mark::kBegin);
+  EXPECT_FALSE(Position::Parse("00000027:00000758:0005/middle").has_value());
+}
+
+// The paging of a polled window, run over in-memory change tables as the ODBC source runs it
+// over the CDC functions: TOP (n) WITH TIES after the last key, merged across instances.
+std::vector<ChangeRow> Page(const std::vector<ChangeRow>& table, const std::optional<RowKey>& after, size_t n) {
+  std::vector<ChangeRow> out;
+  for (const ChangeRow& r : table) {
+    const RowKey k{r.start_lsn, r.seqval};
+    if (after && !(*after < k)) continue;
+    if (out.size() >= n && !(out.back().start_lsn == r.start_lsn && out.back().seqval == r.seqval)) break;
+    out.push_back(r);
+  }
+  return out;
+}
+
+TEST(SqlServerPaging, PagesMergeToTheFullOrderAndHoldAtMostAPagePerInstance) {
+  // One huge transaction over two instances (with an update's two rows at a page edge), then
+  // a few more commits.
+  std::vector<std::vector<ChangeRow>> tables(2);
+  char start[32], seq[32];
+  for (int k = 1; k <= 40; ++k) {
+    std::snprintf(start, sizeof start, "00000030:00000100:0001");
+    std::snprintf(seq, sizeof seq, "00000030:%08x:0001", k);
+    const size_t t = (k % 3 == 0) ? 1 : 0;
+    if (k == 7) {
+      tables[t].push_back(Row(t, start, seq, 3, 1, {I(k), I(0)}));
+      tables[t].push_back(Row(t, start, seq, 4, 1, {I(k), I(1)}));
+    } else {
+      tables[t].push_back(Row(t, start, seq, 2, 1, {I(k), I(0)}));
+    }
+  }
+  for (int k = 1; k <= 5; ++k) {
+    std::snprintf(start, sizeof start, "00000031:%08x:0001", k);
+    std::snprintf(seq, sizeof seq, "00000031:%08x:0000", k);
+    tables[k % 2].push_back(Row(k % 2, start, seq, 2, 1, {I(100 + k), I(0)}));
+  }
+  std::vector<ChangeRow> all;
+  for (const auto& t : tables) all.insert(all.end(), t.begin(), t.end());
+  SortRows(all);
+
+  for (size_t n : {1, 2, 3, 5, 100}) {
+    std::vector<ChangeRow> merged;
+    std::optional<RowKey> after;
+    size_t largest = 0;
+    for (int guard = 0; guard < 1000; ++guard) {
+      std::vector<ChangeRow> rows;
+      std::vector<RowKey> full;
+      for (const auto& t : tables) {
+        auto page = Page(t, after, n);
+        if (page.size() >= n) full.push_back(RowKey{page.back().start_lsn, page.back().seqval});
+        rows.insert(rows.end(), page.begin(), page.end());
+      }
+      largest = std::max(largest, rows.size());
+      const auto bound = MergePage(&rows, full);
+      merged.insert(merged.end(), rows.begin(), rows.end());
+      if (!bound) break;
+      after = bound;
+    }
+    ASSERT_EQ(merged.size(), all.size()) << "page size " << n;
+    for (size_t i = 0; i < all.size(); ++i) {
+      EXPECT_TRUE(merged[i].seqval == all[i].seqval && merged[i].operation == all[i].operation)
+          << "page size " << n << " row " << i;
+    }
+    EXPECT_LE(largest, 2 * (n + 1)) << "page size " << n;  // at most a page (+ a tie) per instance
+  }
 }
 
 TEST(SqlServerLsn, ParsesBinaryAndDebeziumFormsAndOrders) {

@@ -149,6 +149,7 @@ std::vector<ParameterSpec> SqlServerParameters() {
   specs.push_back(Boolean("databaseEncrypt", "true"));
   specs.push_back(Boolean("databaseTrustServerCertificate", "false"));
   specs.push_back(Text("odbcDriver"));
+  specs.push_back(Integer("streamingFetchSize", "2048", 1, kMaxInt32));  // change rows per page
   AddPipelineParameters(&specs);
   AddHandlingModes(&specs, "adaptive");
   return specs;
@@ -168,6 +169,11 @@ std::vector<ParameterSpec> OracleParameters() {
   AddPipelineParameters(&specs);
   AddHandlingModes(&specs, "adaptive");
   specs.push_back(Enum("intervalHandlingMode", "numeric", {"numeric", "string"}));
+  // LOB columns are the placeholder: LOB mining (lob.enabled=true) is not supported yet.
+  specs.push_back(Enum("lobEnabled", "false", {"false"}, {}, {"true"}));
+  specs.push_back(Text("unavailableValuePlaceholder", false, "__debezium_unavailable_value"));
+  // dbct's own: memory for open transactions' rows before they spill to a temporary file.
+  specs.push_back(Integer("logMiningBufferMemoryMb", "256", 1, 1 << 20));
   return specs;
 }
 
