@@ -4,6 +4,8 @@
 
 #include <mutex>
 
+#include "ext_json.hpp"
+
 namespace dbct::mongodb {
 
 namespace {
@@ -85,6 +87,12 @@ class LibmongocStream : public ChangeStream {
       throw ToSourceError("change stream failed", error);
     }
     return nullptr;
+  }
+  std::string ResumeToken() override {
+    const bson_t* token = mongoc_change_stream_get_resume_token(stream_.get());
+    std::string out;
+    if (token != nullptr) AppendDocumentJson(token, JsonStyle{JsonMode::kRelaxed, JsonLayout::kCompact}, &out);
+    return out;
   }
 
  private:
