@@ -78,6 +78,7 @@ std::string MakeConfig(const dbct::config::Resource& r, dbct::mongodb::Connector
                                                                            : nats::StorageType::kFile;
   c->stream.replicas = r.nats.stream.replicas;
   c->stream.duplicate_window = r.nats.stream.duplicate_window;
+  c->confirm_delay = std::chrono::duration_cast<std::chrono::milliseconds>(r.nats.confirm_delay);
   return "";
 }
 

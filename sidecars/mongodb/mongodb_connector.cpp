@@ -54,14 +54,16 @@ class Logger {
 // Change events -> JetStream, in order; the offsets bucket follows the ack watermark.
 class EventPublisher {
  public:
-  EventPublisher(nats::Connection& connection, const std::string& tracking, sidecar::Metrics* metrics)
+  EventPublisher(nats::Connection& connection, const std::string& tracking, sidecar::Metrics* metrics,
+                 milliseconds confirm_delay)
       : tracking_(tracking),
         metrics_(metrics),
         subject_(nats::TrackingSubject(tracking)),
         tx_subject_(nats::TransactionSubject(tracking)),
         heartbeat_subject_(nats::HeartbeatSubject(tracking)),
         publisher_(connection, nats::TrackingStreamName(tracking)),
-        offsets_(connection) {}
+        offsets_(connection),
+        offsets_tracker_(confirm_delay) {}
 
   void Publish(const Translation& t) {
     for (const auto& tx : t.transaction_events) {
@@ -366,7 +368,7 @@ int RunConnector(const ConnectorConfig& config, const std::atomic<bool>& stop) {
     auto nats_connection = ConnectNats(config);
     log.Attach(*nats_connection);
     nats::StatusReporter status(*nats_connection, config.tracking);
-    EventPublisher publisher(*nats_connection, config.tracking, config.metrics);
+    EventPublisher publisher(*nats_connection, config.tracking, config.metrics, config.confirm_delay);
     Capture capture(config, stop, *source, publisher, status, log);
     capture.Report(nats::TrackingState::kStarting);
     bool stop_after_snapshot = false;  // initial_only with the snapshot taken already
@@ -489,7 +491,7 @@ int RunReplay(const ConnectorConfig& config, const ReplayOptions& options, const
   try {
     if (options.publish) {
       connection = ConnectNats(config);
-      publisher = std::make_unique<EventPublisher>(*connection, config.tracking, config.metrics);
+      publisher = std::make_unique<EventPublisher>(*connection, config.tracking, config.metrics, config.confirm_delay);
     }
     ChangeTranslator translator(config.translator);
     std::string line;

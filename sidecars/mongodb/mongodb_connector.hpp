@@ -31,6 +31,7 @@ struct ConnectorConfig {
   // initial, always, initial_only, no_data (never), when_needed.
   std::string snapshot_mode = "initial";
   std::chrono::milliseconds heartbeat_interval{0};  // heartbeatIntervalMs; 0: no heartbeats
+  std::chrono::milliseconds confirm_delay{0};       // spec.nats.confirmDelay: offsets entry lag
   nats::NatsSettings nats;
   nats::StreamSettings stream;
   sidecar::Metrics* metrics = nullptr;  // --metrics-addr's counters; not owned, may be null

@@ -16,13 +16,23 @@ void OffsetTracker::Idle(const std::string& token) {
   current_ = token;
 }
 
-std::string OffsetTracker::Acked(uint64_t watermark) {
+std::string OffsetTracker::Acked(uint64_t watermark, Clock::time_point now) {
+  std::string acked;
   while (!in_flight_.empty() && in_flight_.front().first <= watermark) {
-    acked_ = std::move(in_flight_.front().second);
+    acked = std::move(in_flight_.front().second);
     in_flight_.pop_front();
   }
   // The idle token is only after what was sent before it; it is safe once all that is acked.
-  const std::string& newest = in_flight_.empty() && !idle_token_.empty() ? idle_token_ : acked_;
+  if (in_flight_.empty() && !idle_token_.empty()) acked = idle_token_;
+  if (!acked.empty() && acked != queued_) {
+    queued_ = acked;
+    confirming_.emplace_back(now, std::move(acked));
+  }
+  std::string newest;
+  while (!confirming_.empty() && now - confirming_.front().first >= confirm_delay_) {
+    newest = std::move(confirming_.front().second);
+    confirming_.pop_front();
+  }
   if (newest.empty() || newest == stored_) return {};
   stored_ = newest;
   return stored_;

@@ -147,6 +147,23 @@ TEST(MongoDbOffsetTracker, AnEventAfterTheIdleTokenReplacesIt) {
   EXPECT_EQ(t.Acked(2), kTokenC);
 }
 
+TEST(MongoDbOffsetTracker, ConfirmDelayKeepsTheEntryThatLongBehindTheAcknowledgements) {
+  using Clock = OffsetTracker::Clock;
+  const Clock::time_point t0{};
+  OffsetTracker t(std::chrono::milliseconds(2000));
+  t.Sent(1, kTokenA);
+  EXPECT_EQ(t.Acked(1, t0), "");
+  t.Sent(2, kTokenB);
+  EXPECT_EQ(t.Acked(2, t0 + std::chrono::milliseconds(1000)), "");
+  t.Idle(kTokenC);
+  EXPECT_EQ(t.Acked(2, t0 + std::chrono::milliseconds(1500)), "");
+  EXPECT_EQ(t.Acked(2, t0 + std::chrono::milliseconds(2000)), kTokenA);  // acked at t0
+  EXPECT_EQ(t.Acked(2, t0 + std::chrono::milliseconds(3100)), kTokenB);
+  EXPECT_EQ(t.Acked(2, t0 + std::chrono::milliseconds(3499)), "");
+  EXPECT_EQ(t.Acked(2, t0 + std::chrono::milliseconds(3500)), kTokenC);
+  EXPECT_EQ(t.Acked(2, t0 + std::chrono::milliseconds(9000)), "");
+}
+
 TEST(MongoDbHeartbeats, DebeziumShapeEveryIntervalWithAPosition) {
   using Clock = Heartbeats::Clock;
   const Clock::time_point t0{};
