@@ -364,6 +364,9 @@ const Translation& ChangeTranslator::TranslateRead(const std::string& db, const 
   result_.key = key.Str();
   result_.msg_id = "snapshot:" + std::to_string(position.start_at.t) + ":" + std::to_string(position.start_at.i) +
                    ":" + result_.ns + ":" + (scratch_.size() > kMaxIdInMsgId ? "#" + Fnv1a64Hex(scratch_) : scratch_);
+  // The last read marks the snapshot done: it must not be dropped as the re-send of a read
+  // published before an interruption, or a restart would take the snapshot yet again.
+  if (position.snapshot_done) result_.msg_id += ":done";
 
   w_.Clear();
   w_.BeginObject();

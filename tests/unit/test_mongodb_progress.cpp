@@ -230,6 +230,11 @@ TEST(MongoDbSnapshotMsgId, StartPointCollectionAndIdNotTheRowNumber) {
             id);
   EXPECT_EQ(again.TranslateRead("inventory", "orders", BsonDoc(R"({"_id": 7})").get(), p, 2).msg_id,
             "snapshot:1700000100:1:inventory.orders:7");
+  // The read that marks the snapshot done is never taken for a re-send.
+  p.snapshot_done = true;
+  EXPECT_EQ(again.TranslateRead("inventory", "orders", BsonDoc(R"({"_id": 7})").get(), p, 2).msg_id,
+            "snapshot:1700000100:1:inventory.orders:7:done");
+  p.snapshot_done = false;
   // A long _id is hashed, so the header stays short.
   const std::string long_id = R"({"_id": ")" + std::string(300, 'k') + R"("})";
   const std::string hashed = again.TranslateRead("inventory", "orders", BsonDoc(long_id).get(), p, 2).msg_id;
