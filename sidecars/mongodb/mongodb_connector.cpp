@@ -194,6 +194,7 @@ class Capture {
   // Throws SourceError.
   std::optional<StreamStart> Snapshot(std::optional<OperationTime> redo_at) {
     state_ = nats::TrackingState::kSnapshotting;
+    snapshot_at_ = redo_at;
     const OperationTime at = redo_at ? *redo_at : source_.CurrentOperationTime();
     snapshot_at_ = at;
     std::vector<std::pair<std::string, std::string>> collections;
@@ -289,8 +290,10 @@ class Capture {
         publisher_.CaughtUp();
         KeepIdleToken(*stream);
       }
-      if (const HeartbeatMessage* h = heartbeats_.Due(Clock::now(), NowMs(), publisher_.current_position())) {
-        publisher_.Heartbeat(*h);
+      if (config_.heartbeat_interval.count() > 0) {
+        if (const HeartbeatMessage* h = heartbeats_.Due(Clock::now(), NowMs(), publisher_.current_position())) {
+          publisher_.Heartbeat(*h);
+        }
       }
       publisher_.Commit(false);
       MaybeReport();
