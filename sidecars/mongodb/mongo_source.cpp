@@ -261,7 +261,10 @@ class LibmongocSource : public MongoSource {
     bson_error_t error;
     bson_destroy(reply);
     if (!mongoc_client_command_simple(client_.get(), "admin", command.get(), nullptr, reply, &error)) {
-      throw ToSourceError("could not reach MongoDB at " + hosts_, error);
+      SourceError e = ToSourceError("could not reach MongoDB at " + hosts_, error);
+      if (!e.retriable()) throw e;
+      throw SourceError(std::string(e.what()) + "; check that MongoDB runs there and that mongodbConnectionString names it",
+                        true);
     }
   }
 

@@ -188,6 +188,7 @@ def test_unreachable_host_gives_one_line_reason(build_dir, tmp_path):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith(f"ERROR: could not reach MongoDB at 127.0.0.1:{port}")
+    assert lines[0].endswith("; check that MongoDB runs there and that mongodbConnectionString names it")
 
 
 def test_example_manifest_reports_unreachable_mongodb(build_dir, repo_root):
