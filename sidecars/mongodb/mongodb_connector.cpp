@@ -203,6 +203,11 @@ class Capture {
     }
     log_.Info("snapshot of " + std::to_string(collections.size()) + " collections at operation time " +
               std::to_string(at.t) + "," + std::to_string(at.i));
+    if (collections.empty()) {
+      // MongoDB creates collections on their first write, so this is no error (as in Debezium).
+      log_.Warning("no existing collection matches the database and collection include/exclude lists: "
+                   "only collections created later will be captured; check the lists if that is unexpected");
+    }
     MongoPosition position;
     position.kind = MongoPosition::Kind::kSnapshot;
     position.start_at = at;
