@@ -9,6 +9,7 @@
 #include <iostream>
 #include <memory>
 #include <thread>
+#include <vector>
 
 #include "dbct/nats/control.hpp"
 #include "dbct/nats/publisher.hpp"
@@ -352,6 +353,46 @@ class Capture {
   Clock::time_point last_report_{};
 };
 
+// A replay line that is a whole aggregate or getMore reply of the change stream
+// ({"cursor": {"firstBatch" or "nextBatch": [...], "postBatchResumeToken": {...}}, "ok": 1})
+// instead of one change document: its documents (views into the line), then its token.
+struct CursorReply {
+  std::vector<std::pair<const uint8_t*, uint32_t>> batch;  // documents' bytes
+  std::string post_batch_token;  // relaxed Extended JSON; "" when absent
+};
+
+// False when `line` is no cursor reply. Throws ChangeFormatError for a malformed one.
+bool ReadCursorReply(const bson_t& line, CursorReply* out) {
+  bson_iter_t cursor;
+  if (!bson_iter_init_find(&cursor, &line, "cursor") || !BSON_ITER_HOLDS_DOCUMENT(&cursor)) return false;
+  bson_iter_t it;
+  bson_iter_recurse(&cursor, &it);
+  while (bson_iter_next(&it)) {
+    const std::string key = bson_iter_key(&it);
+    if (key == "firstBatch" || key == "nextBatch") {
+      if (!BSON_ITER_HOLDS_ARRAY(&it)) throw ChangeFormatError("cursor." + key + " is not an array");
+      bson_iter_t item;
+      bson_iter_recurse(&it, &item);
+      while (bson_iter_next(&item)) {
+        if (!BSON_ITER_HOLDS_DOCUMENT(&item)) throw ChangeFormatError("cursor." + key + " holds a non-document");
+        uint32_t len = 0;
+        const uint8_t* data = nullptr;
+        bson_iter_document(&item, &len, &data);
+        out->batch.emplace_back(data, len);
+      }
+    } else if (key == "postBatchResumeToken") {
+      if (!BSON_ITER_HOLDS_DOCUMENT(&it)) throw ChangeFormatError("cursor.postBatchResumeToken is not a document");
+      uint32_t len = 0;
+      const uint8_t* data = nullptr;
+      bson_iter_document(&it, &len, &data);
+      bson_t token;
+      bson_init_static(&token, data, len);
+      AppendDocumentJson(&token, JsonStyle{JsonMode::kRelaxed, JsonLayout::kCompact}, &out->post_batch_token);
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 int RunConnector(const ConnectorConfig& config, const std::atomic<bool>& stop) {
@@ -515,8 +556,8 @@ int RunReplay(const ConnectorConfig& config, const ReplayOptions& options, const
         return 2;
       }
       const int64_t now = options.event_time_ms ? *options.event_time_ms : NowMs();
-      try {
-        const Translation& t = translator.Translate(change, now);
+      auto handle = [&](const bson_t& doc) {
+        const Translation& t = translator.Translate(doc, now);
         if (t.outcome == Outcome::kEvent) {
           if (publisher) {
             publisher->Publish(t);
@@ -527,6 +568,27 @@ int RunReplay(const ConnectorConfig& config, const ReplayOptions& options, const
           }
         } else {
           std::fprintf(stderr, "INFO: %s:%d: skipped: %s\n", options.file.c_str(), line_number, t.reason.c_str());
+        }
+      };
+      try {
+        CursorReply reply;
+        if (!ReadCursorReply(change, &reply)) {
+          handle(change);
+        } else {
+          for (const auto& [data, len] : reply.batch) {
+            bson_t doc;
+            bson_init_static(&doc, data, len);
+            handle(doc);
+          }
+          if (!reply.post_batch_token.empty()) {
+            if (publisher) {
+              publisher->Idle(reply.post_batch_token);
+              publisher->Commit(false);
+            } else {
+              std::fprintf(stderr, "INFO: %s:%d: change stream at postBatchResumeToken %s\n", options.file.c_str(),
+                           line_number, reply.post_batch_token.c_str());
+            }
+          }
         }
       } catch (const ChangeFormatError& e) {
         bson_destroy(&change);

@@ -60,6 +60,7 @@ def expected_lines(build_dir, name):
     ("pre_images.jsonl", "../../../../manifests/examples/mongodb-events.yaml", "pre_images.expected.jsonl"),
     ("transaction.jsonl", "../../../../manifests/examples/mongodb-events.yaml", "transaction.expected.jsonl"),
     ("transaction.jsonl", "tx-metadata.yaml", "transaction_metadata.expected.jsonl"),
+    ("cursor_replies.jsonl", "../../../../manifests/examples/mongodb-events.yaml", "cursor_replies.expected.jsonl"),
 ])
 def test_replay_matches_debezium_events_line_for_line(build_dir, replay, manifest, expected):
     result = run(build_dir, "--replay", os.path.join(DATA, replay), "--manifest",
@@ -279,3 +280,47 @@ def test_lag_is_now_minus_the_source_time_of_the_last_event(build_dir, nats_serv
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_idle_post_batch_resume_token_goes_to_the_offsets_entry(build_dir, nats_server, tmp_path):
+    # Whole aggregate/getMore replies: an empty first batch, a batch with one insert, then an
+    # empty batch whose postBatchResumeToken moved on (the captured collections are idle).
+    path = manifest(tmp_path, {"mongodbConnectionString": "mongodb://127.0.0.1:27017/?replicaSet=rs0"},
+                    name="mongo-idle")
+    with open(path, "a") as f:
+        f.write(f"  nats:\n    url: {nats_server.url}\n")
+    replay = os.path.join(DATA, "cursor_replies.jsonl")
+    printed = run(build_dir, "--replay", replay, "--manifest", path)
+    assert printed.returncode == 0, printed.stderr
+    assert f'{replay}:3: change stream at postBatchResumeToken {{"_data": "82635160F1000000012B0229296E04"}}' \
+        in printed.stderr
+    result = run(build_dir, "--replay", replay, "--manifest", path, "--publish")
+    assert result.returncode == 0, result.stderr
+    with NatsClient(nats_server.url) as client:
+        msgs = client.stream_messages("dbchangetracking-mongo-idle-stream", 1)
+        assert [m.headers["Dbct-Position"] for m in msgs] == [
+            '{"_data": "8263515979000000012B022C0100296E5A1004"}']
+        offset = client.kv_get("dbchangetracking-offsets", "mongo-idle")
+    # The stream's last event is older than the token kept in the offsets entry.
+    assert offset.decode() == '{"_data": "82635160F1000000012B0229296E04"}'
+
+
+def test_offsets_entry_is_the_last_acknowledged_event_without_idle_tokens(build_dir, nats_server, tmp_path):
+    path = manifest(tmp_path, {"mongodbConnectionString": "mongodb://h/", "databaseIncludeList": "mydb"},
+                    name="mongo-offsets")
+    with open(path, "a") as f:
+        f.write(f"  nats:\n    url: {nats_server.url}\n")
+    result = run(build_dir, "--replay", os.path.join(DATA, "change_events.jsonl"), "--manifest", path, "--publish")
+    assert result.returncode == 0, result.stderr
+    with NatsClient(nats_server.url) as client:
+        msgs = client.stream_messages("dbchangetracking-mongo-offsets-stream", 4)
+        offset = client.kv_get("dbchangetracking-offsets", "mongo-offsets")
+    assert offset.decode() == msgs[-1].headers["Dbct-Position"]
+
+
+def test_malformed_cursor_reply_names_file_and_line(build_dir, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"cursor": {"nextBatch": [1], "postBatchResumeToken": {"_data": "82"}}, "ok": 1}\n')
+    result = run(build_dir, "--replay", str(bad), "--name", "x")
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"ERROR: {bad}:1: cursor.nextBatch holds a non-document"
