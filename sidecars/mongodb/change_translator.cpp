@@ -1,5 +1,6 @@
 #include "change_translator.hpp"
 
+#include <cstdio>
 #include <cstring>
 
 #include "dbct/envelope/envelope_writer.hpp"
@@ -47,6 +48,20 @@ bool SubDocument(const Field& f, bson_t* out) {
   const uint8_t* data = nullptr;
   bson_iter_document(&f.iter, &len, &data);
   return bson_init_static(out, data, len);
+}
+
+// Message ids stay short: an _id longer than this is replaced by its FNV-1a hash.
+constexpr size_t kMaxIdInMsgId = 200;
+
+std::string Fnv1a64Hex(std::string_view text) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(h));
+  return buf;
 }
 
 bool IsInteger(const Field& f) {
@@ -180,6 +195,7 @@ const Translation& ChangeTranslator::Translate(const bson_t& change, int64_t now
   const int64_t wall_time =
       wall.present && bson_iter_type(&wall.iter) == BSON_TYPE_DATE_TIME ? bson_iter_date_time(&wall.iter) : 0;
   const int64_t ts_ms = wall_time != 0 ? wall_time : int64_t{t} * 1000;
+  result_.source_ts_ms = ts_ms;
 
   const Field lsid_field = Find(change, "lsid");
   const Field txn_field = Find(change, "txnNumber");
@@ -346,6 +362,11 @@ const Translation& ChangeTranslator::TranslateRead(const std::string& db, const 
   key.String(scratch_);
   key.EndObject();
   result_.key = key.Str();
+  result_.msg_id = "snapshot:" + std::to_string(position.start_at.t) + ":" + std::to_string(position.start_at.i) +
+                   ":" + result_.ns + ":" + (scratch_.size() > kMaxIdInMsgId ? "#" + Fnv1a64Hex(scratch_) : scratch_);
+  // The last read marks the snapshot done: it must not be dropped as the re-send of a read
+  // published before an interruption, or a restart would take the snapshot yet again.
+  if (position.snapshot_done) result_.msg_id += ":done";
 
   w_.Clear();
   w_.BeginObject();

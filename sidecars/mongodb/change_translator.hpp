@@ -63,6 +63,12 @@ struct Translation {
   std::string key;       // {"id":"..."}
   std::string value;     // the event
   std::string position;  // Dbct-Position after this event
+  // Nats-Msg-Id after "N:" when it is not the position: a snapshot read's is
+  // "snapshot:<t>:<i>:<db.collection>:<_id>" (":done" appended on the snapshot's last read),
+  // the same when an interrupted snapshot is taken again from the same start point, so the
+  // duplicate window drops the re-sends.
+  std::string msg_id;
+  int64_t source_ts_ms = 0;  // change events: source.ts_ms, for the lag; 0 for snapshot reads
   // Transaction boundary events (BEGIN/END) to publish, in order, before this event.
   std::vector<std::string> transaction_events;
 };

@@ -61,9 +61,7 @@ std::string MakeConfig(const dbct::config::Resource& r, dbct::mongodb::Connector
   const std::string skipped = r.Parameter("skippedOperations", "t");
   c->translator.skipped_operations = skipped == "none" ? "" : skipped;
   c->translator.provide_transaction_metadata = r.BoolParameter("provideTransactionMetadata", false);
-  if (r.IntParameter("heartbeatIntervalMs", 0) > 0) {
-    return "heartbeatIntervalMs is not implemented yet for mongodb: remove it or set it to 0";
-  }
+  c->heartbeat_interval = std::chrono::milliseconds(r.IntParameter("heartbeatIntervalMs", 0));
   if (!r.nats.url.empty()) c->nats.urls = {r.nats.url};
   c->nats.user = r.nats.user;
   c->nats.password = r.nats.password;
@@ -80,6 +78,7 @@ std::string MakeConfig(const dbct::config::Resource& r, dbct::mongodb::Connector
                                                                            : nats::StorageType::kFile;
   c->stream.replicas = r.nats.stream.replicas;
   c->stream.duplicate_window = r.nats.stream.duplicate_window;
+  c->confirm_delay = std::chrono::duration_cast<std::chrono::milliseconds>(r.nats.confirm_delay);
   return "";
 }
 

@@ -4,6 +4,8 @@
 
 #include <mutex>
 
+#include "ext_json.hpp"
+
 namespace dbct::mongodb {
 
 namespace {
@@ -85,6 +87,12 @@ class LibmongocStream : public ChangeStream {
       throw ToSourceError("change stream failed", error);
     }
     return nullptr;
+  }
+  std::string ResumeToken() override {
+    const bson_t* token = mongoc_change_stream_get_resume_token(stream_.get());
+    std::string out;
+    if (token != nullptr) AppendDocumentJson(token, JsonStyle{JsonMode::kRelaxed, JsonLayout::kCompact}, &out);
+    return out;
   }
 
  private:
@@ -253,7 +261,10 @@ class LibmongocSource : public MongoSource {
     bson_error_t error;
     bson_destroy(reply);
     if (!mongoc_client_command_simple(client_.get(), "admin", command.get(), nullptr, reply, &error)) {
-      throw ToSourceError("could not reach MongoDB at " + hosts_, error);
+      SourceError e = ToSourceError("could not reach MongoDB at " + hosts_, error);
+      if (!e.retriable()) throw e;
+      throw SourceError(std::string(e.what()) + "; check that MongoDB runs there and that mongodbConnectionString names it",
+                        true);
     }
   }
 

@@ -56,6 +56,9 @@ class ChangeStream {
   // The next change document (valid until the next call), or nullptr when none came within
   // the server's await time. Throws SourceError.
   virtual const bson_t* Next() = 0;
+  // Where the stream is now, as relaxed Extended JSON ("" when not known yet): the last
+  // document's _id, or after an empty batch the server's postBatchResumeToken.
+  virtual std::string ResumeToken() = 0;
 };
 
 class MongoSource {

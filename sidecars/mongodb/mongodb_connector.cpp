@@ -1,16 +1,19 @@
 #include "mongodb_connector.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <deque>
 #include <fstream>
 #include <functional>
 #include <iostream>
 #include <memory>
 #include <thread>
+#include <vector>
 
 #include "dbct/nats/control.hpp"
 #include "dbct/nats/publisher.hpp"
+#include "progress_keeper.hpp"
+#include "start_plan.hpp"
 
 namespace dbct::mongodb {
 
@@ -51,13 +54,16 @@ class Logger {
 // Change events -> JetStream, in order; the offsets bucket follows the ack watermark.
 class EventPublisher {
  public:
-  EventPublisher(nats::Connection& connection, const std::string& tracking, sidecar::Metrics* metrics)
+  EventPublisher(nats::Connection& connection, const std::string& tracking, sidecar::Metrics* metrics,
+                 milliseconds confirm_delay)
       : tracking_(tracking),
         metrics_(metrics),
         subject_(nats::TrackingSubject(tracking)),
         tx_subject_(nats::TransactionSubject(tracking)),
+        heartbeat_subject_(nats::HeartbeatSubject(tracking)),
         publisher_(connection, nats::TrackingStreamName(tracking)),
-        offsets_(connection) {}
+        offsets_(connection),
+        offsets_tracker_(confirm_delay) {}
 
   void Publish(const Translation& t) {
     for (const auto& tx : t.transaction_events) {
@@ -66,14 +72,28 @@ class EventPublisher {
       msg_id_ = tracking_ + ":" + t.position + (begin ? ":tx-begin" : ":tx-end-before");
       Send(tx_subject_, tx, msg_id_, "", "", "", "");
     }
-    msg_id_ = tracking_ + ":" + t.position;
+    msg_id_ = tracking_ + ":" + (t.msg_id.empty() ? t.position : t.msg_id);
     const char op[2] = {t.op, '\0'};
     Send(subject_, t.value, msg_id_, t.position, op, t.ns, t.key);
-    in_flight_.emplace_back(sequence_, t.position);
+    offsets_tracker_.Sent(sequence_, t.position);
     last_position_ = t.position;
     ++events_total_;
     last_event_ms_ = NowMs();
-    if (metrics_) metrics_->CountEvents(1);
+    if (t.source_ts_ms > 0) lag_ms_ = std::max<int64_t>(0, last_event_ms_ - t.source_ts_ms);
+    if (metrics_) metrics_->CountEvents(1, t.source_ts_ms);
+  }
+
+  // The change stream moved to `token` without a captured change (idle_progress).
+  void Idle(const std::string& token) { offsets_tracker_.Idle(token); }
+
+  // An empty batch: nothing is waiting at the source.
+  void CaughtUp() {
+    lag_ms_ = 0;
+    if (metrics_) metrics_->SetLag(0);
+  }
+
+  void Heartbeat(const HeartbeatMessage& h) {
+    Send(heartbeat_subject_, h.value, h.msg_id, offsets_tracker_.current(), "", "", h.key);
   }
 
   void Commit(bool force) {
@@ -85,11 +105,7 @@ class EventPublisher {
     last_commit_ = now;
     const uint64_t watermark = publisher_.Poll();
     if (metrics_) metrics_->SetInFlight(sequence_ - watermark);
-    std::string acked;
-    while (!in_flight_.empty() && in_flight_.front().first <= watermark) {
-      acked = std::move(in_flight_.front().second);
-      in_flight_.pop_front();
-    }
+    const std::string acked = offsets_tracker_.Acked(watermark);
     if (!acked.empty()) {
       try {
         offsets_.Put(tracking_, acked);
@@ -107,6 +123,8 @@ class EventPublisher {
 
   void Poll(milliseconds wait) { publisher_.Poll(wait); }
   const std::string& last_position() const { return last_position_; }
+  const std::string& current_position() const { return offsets_tracker_.current(); }
+  int64_t lag_ms() const { return lag_ms_; }
   uint64_t events_total() const { return events_total_; }
   int64_t last_event_ms() const { return last_event_ms_; }
 
@@ -129,11 +147,13 @@ class EventPublisher {
   sidecar::Metrics* const metrics_;  // may be null
   const std::string subject_;
   const std::string tx_subject_;
+  const std::string heartbeat_subject_;
   nats::Publisher publisher_;
   nats::OffsetStore offsets_;
+  OffsetTracker offsets_tracker_;
   std::string msg_id_;
   uint64_t sequence_ = 0;
-  std::deque<std::pair<uint64_t, std::string>> in_flight_;
+  int64_t lag_ms_ = -1;
   std::string last_position_;
   uint64_t events_total_ = 0;
   int64_t last_event_ms_ = 0;
@@ -166,19 +186,28 @@ class Capture {
   Capture(const ConnectorConfig& config, const std::atomic<bool>& stop, MongoSource& source,
           EventPublisher& publisher, nats::StatusReporter& status, Logger& log)
       : config_(config), stop_(stop), source_(source), publisher_(publisher), status_(status), log_(log),
-        translator_(config.translator) {}
+        translator_(config.translator),
+        heartbeats_(config.tracking, config.heartbeat_interval) {}
 
-  // Reads every captured collection as op r events. Returns where the stream starts, or
-  // nullopt when stopped first. Throws SourceError.
-  std::optional<StreamStart> Snapshot() {
+  // Reads every captured collection as op r events, at `redo_at` (an interrupted snapshot's
+  // start point) or now. Returns where the stream starts, or nullopt when stopped first.
+  // Throws SourceError.
+  std::optional<StreamStart> Snapshot(std::optional<OperationTime> redo_at) {
     state_ = nats::TrackingState::kSnapshotting;
-    const OperationTime at = source_.CurrentOperationTime();
+    snapshot_at_ = redo_at;
+    const OperationTime at = redo_at ? *redo_at : source_.CurrentOperationTime();
+    snapshot_at_ = at;
     std::vector<std::pair<std::string, std::string>> collections;
     for (auto& [db, coll] : source_.ListCollections()) {
       if (translator_.Captured(db, coll)) collections.emplace_back(db, coll);
     }
     log_.Info("snapshot of " + std::to_string(collections.size()) + " collections at operation time " +
               std::to_string(at.t) + "," + std::to_string(at.i));
+    if (collections.empty()) {
+      // MongoDB creates collections on their first write, so this is no error (as in Debezium).
+      log_.Warning("no existing collection matches the database and collection include/exclude lists: "
+                   "only collections created later will be captured; check the lists if that is unexpected");
+    }
     MongoPosition position;
     position.kind = MongoPosition::Kind::kSnapshot;
     position.start_at = at;
@@ -259,6 +288,16 @@ class Capture {
             AppendDocumentJson(&token, JsonStyle{JsonMode::kRelaxed, JsonLayout::kCompact}, &resume_.resume_token);
           }
           stream = source_.Watch(MakeWatchOptions(config_), resume_);
+        } else {
+          KeepIdleToken(*stream);
+        }
+      } else {
+        publisher_.CaughtUp();
+        KeepIdleToken(*stream);
+      }
+      if (config_.heartbeat_interval.count() > 0) {
+        if (const HeartbeatMessage* h = heartbeats_.Due(Clock::now(), NowMs(), publisher_.current_position())) {
+          publisher_.Heartbeat(*h);
         }
       }
       publisher_.Commit(false);
@@ -266,7 +305,19 @@ class Capture {
     }
   }
 
+  // No captured change came: the stream's token still moves (postBatchResumeToken, changes
+  // of other collections). Kept for reconnects and, once all sent is acked, the offsets bucket.
+  void KeepIdleToken(ChangeStream& stream) {
+    std::string token = stream.ResumeToken();
+    if (token.empty()) return;
+    publisher_.Idle(token);
+    resume_.kind = StreamStart::Kind::kAfterToken;
+    resume_.resume_token = std::move(token);
+  }
+
   const StreamStart& resume() const { return resume_; }
+  // The start point of the last snapshot begun: a retry takes it again from there.
+  const std::optional<OperationTime>& snapshot_at() const { return snapshot_at_; }
   void Report(nats::TrackingState state, const std::string& error = "") {
     nats::TrackingStatus s;
     s.name = config_.tracking;
@@ -275,6 +326,7 @@ class Capture {
     s.position = publisher_.last_position();
     s.events_total = publisher_.events_total();
     s.last_event_at_ms = publisher_.last_event_ms();
+    s.lag_ms = publisher_.lag_ms();
     s.last_error = error;
     if (config_.metrics) config_.metrics->SetState(state);
     status_.Report(s);
@@ -293,12 +345,52 @@ class Capture {
   nats::StatusReporter& status_;
   Logger& log_;
   ChangeTranslator translator_;
+  Heartbeats heartbeats_;
+  std::optional<OperationTime> snapshot_at_;
   StreamStart resume_;
   nats::TrackingState state_ = nats::TrackingState::kStarting;
   Clock::time_point last_report_{};
 };
 
-bool SnapshotWanted(const std::string& mode) { return mode != "no_data" && mode != "never"; }
+// A replay line that is a whole aggregate or getMore reply of the change stream
+// ({"cursor": {"firstBatch" or "nextBatch": [...], "postBatchResumeToken": {...}}, "ok": 1})
+// instead of one change document: its documents (views into the line), then its token.
+struct CursorReply {
+  std::vector<std::pair<const uint8_t*, uint32_t>> batch;  // documents' bytes
+  std::string post_batch_token;  // relaxed Extended JSON; "" when absent
+};
+
+// False when `line` is no cursor reply. Throws ChangeFormatError for a malformed one.
+bool ReadCursorReply(const bson_t& line, CursorReply* out) {
+  bson_iter_t cursor;
+  if (!bson_iter_init_find(&cursor, &line, "cursor") || !BSON_ITER_HOLDS_DOCUMENT(&cursor)) return false;
+  bson_iter_t it;
+  bson_iter_recurse(&cursor, &it);
+  while (bson_iter_next(&it)) {
+    const std::string key = bson_iter_key(&it);
+    if (key == "firstBatch" || key == "nextBatch") {
+      if (!BSON_ITER_HOLDS_ARRAY(&it)) throw ChangeFormatError("cursor." + key + " is not an array");
+      bson_iter_t item;
+      bson_iter_recurse(&it, &item);
+      while (bson_iter_next(&item)) {
+        if (!BSON_ITER_HOLDS_DOCUMENT(&item)) throw ChangeFormatError("cursor." + key + " holds a non-document");
+        uint32_t len = 0;
+        const uint8_t* data = nullptr;
+        bson_iter_document(&item, &len, &data);
+        out->batch.emplace_back(data, len);
+      }
+    } else if (key == "postBatchResumeToken") {
+      if (!BSON_ITER_HOLDS_DOCUMENT(&it)) throw ChangeFormatError("cursor.postBatchResumeToken is not a document");
+      uint32_t len = 0;
+      const uint8_t* data = nullptr;
+      bson_iter_document(&it, &len, &data);
+      bson_t token;
+      bson_init_static(&token, data, len);
+      AppendDocumentJson(&token, JsonStyle{JsonMode::kRelaxed, JsonLayout::kCompact}, &out->post_batch_token);
+    }
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -324,50 +416,47 @@ int RunConnector(const ConnectorConfig& config, const std::atomic<bool>& stop) {
     auto nats_connection = ConnectNats(config);
     log.Attach(*nats_connection);
     nats::StatusReporter status(*nats_connection, config.tracking);
-    EventPublisher publisher(*nats_connection, config.tracking, config.metrics);
+    EventPublisher publisher(*nats_connection, config.tracking, config.metrics, config.confirm_delay);
     Capture capture(config, stop, *source, publisher, status, log);
     capture.Report(nats::TrackingState::kStarting);
+    bool stop_after_snapshot = false;  // initial_only with the snapshot taken already
 
-    // Where to start: the stream's last event decides (exactly once across restarts).
-    std::optional<StreamStart> start;
-    bool need_snapshot = false;
+    // Where to start: the stream's last event, or the offsets entry when it is further on.
+    std::optional<MongoPosition> stream_last;
     if (auto last = nats::ReadLastPosition(*nats_connection, config.tracking)) {
-      auto parsed = MongoPosition::Parse(last->position);
-      if (!parsed) {
+      stream_last = MongoPosition::Parse(last->position);
+      if (!stream_last) {
         log.Error("the last event of stream \"" + nats::TrackingStreamName(config.tracking) +
                   "\" has Dbct-Position \"" + last->position +
                   "\", which is not a MongoDB position: is another tracking writing to it?");
         return 1;
       }
-      StreamStart s;
-      if (parsed->kind == MongoPosition::Kind::kResumeToken) {
-        s.kind = StreamStart::Kind::kAfterToken;
-        s.resume_token = parsed->resume_token;
-        start = s;
-        log.Info("resuming after resume token " + parsed->resume_token);
-      } else if (parsed->snapshot_done) {
-        s.kind = StreamStart::Kind::kAtOperationTime;
-        s.at = parsed->start_at;
-        start = s;
-        log.Info("snapshot complete; streaming from its operation time");
-      } else {
-        log.Warning("the previous snapshot did not finish: taking it again (its documents are published again)");
-        need_snapshot = true;
-      }
-    } else if (SnapshotWanted(config.snapshot_mode)) {
-      need_snapshot = true;
-    } else {
-      start = StreamStart{};
-      log.Info("snapshotMode " + config.snapshot_mode + ": streaming changes from now on");
     }
+    std::optional<MongoPosition> offsets_entry;
+    if (auto entry = nats::OffsetStore(*nats_connection).Get(config.tracking)) {
+      offsets_entry = MongoPosition::Parse(*entry);
+      if (!offsets_entry) log.Warning("the offsets entry \"" + *entry + "\" is not a MongoDB position; ignored");
+    }
+    const StartPlan plan = PlanStart(stream_last, offsets_entry, config.snapshot_mode);
+    if (plan.warning) {
+      log.Warning(plan.log);
+    } else {
+      log.Info(plan.log);
+    }
+    if (plan.action == StartPlan::Action::kDone) stop_after_snapshot = true;
+    bool need_snapshot = plan.action == StartPlan::Action::kSnapshot;
+    std::optional<OperationTime> redo_at = plan.snapshot_at;
+    std::optional<StreamStart> start;
+    if (plan.action == StartPlan::Action::kStream) start = plan.stream;
 
     std::chrono::milliseconds backoff(500);
-    while (!stop.load()) {
+    while (!stop.load() && !stop_after_snapshot) {
       try {
         if (need_snapshot) {
-          start = capture.Snapshot();
+          start = capture.Snapshot(redo_at);
           if (!start) break;
           need_snapshot = false;
+          redo_at.reset();
           if (config.snapshot_mode == "initial_only") {
             log.Info("snapshotMode initial_only: snapshot done, not streaming");
             break;
@@ -380,10 +469,11 @@ int RunConnector(const ConnectorConfig& config, const std::atomic<bool>& stop) {
           if (config.snapshot_mode == "when_needed") {
             log.Warning(std::string(e.what()) + "; snapshotMode when_needed: taking a new snapshot");
             need_snapshot = true;
+            redo_at.reset();
             continue;
           }
           log.Error(std::string(e.what()) + ": set snapshotMode to when_needed to take a new snapshot, "
-                    "or delete the tracking's stream to start over");
+                    "or delete the tracking's stream and its dbchangetracking-offsets entry to start over");
           capture.Report(nats::TrackingState::kFailed, e.what());
           publisher.Finish(milliseconds(30000));
           return 1;
@@ -396,7 +486,11 @@ int RunConnector(const ConnectorConfig& config, const std::atomic<bool>& stop) {
         }
         log.Warning(std::string(e.what()) + "; retrying in " + std::to_string(backoff.count()) + " ms");
         capture.Report(nats::TrackingState::kRetrying, e.what());
-        if (!need_snapshot) start = capture.resume();
+        if (need_snapshot) {
+          redo_at = capture.snapshot_at();
+        } else {
+          start = capture.resume();
+        }
         for (auto waited = milliseconds(0); waited < backoff && !stop.load(); waited += milliseconds(100)) {
           publisher.Poll(milliseconds(100));
         }
@@ -445,7 +539,7 @@ int RunReplay(const ConnectorConfig& config, const ReplayOptions& options, const
   try {
     if (options.publish) {
       connection = ConnectNats(config);
-      publisher = std::make_unique<EventPublisher>(*connection, config.tracking, config.metrics);
+      publisher = std::make_unique<EventPublisher>(*connection, config.tracking, config.metrics, config.confirm_delay);
     }
     ChangeTranslator translator(config.translator);
     std::string line;
@@ -461,8 +555,8 @@ int RunReplay(const ConnectorConfig& config, const ReplayOptions& options, const
         return 2;
       }
       const int64_t now = options.event_time_ms ? *options.event_time_ms : NowMs();
-      try {
-        const Translation& t = translator.Translate(change, now);
+      auto handle = [&](const bson_t& doc) {
+        const Translation& t = translator.Translate(doc, now);
         if (t.outcome == Outcome::kEvent) {
           if (publisher) {
             publisher->Publish(t);
@@ -473,6 +567,27 @@ int RunReplay(const ConnectorConfig& config, const ReplayOptions& options, const
           }
         } else {
           std::fprintf(stderr, "INFO: %s:%d: skipped: %s\n", options.file.c_str(), line_number, t.reason.c_str());
+        }
+      };
+      try {
+        CursorReply reply;
+        if (!ReadCursorReply(change, &reply)) {
+          handle(change);
+        } else {
+          for (const auto& [data, len] : reply.batch) {
+            bson_t doc;
+            bson_init_static(&doc, data, len);
+            handle(doc);
+          }
+          if (!reply.post_batch_token.empty()) {
+            if (publisher) {
+              publisher->Idle(reply.post_batch_token);
+              publisher->Commit(false);
+            } else {
+              std::fprintf(stderr, "INFO: %s:%d: change stream at postBatchResumeToken %s\n", options.file.c_str(),
+                           line_number, reply.post_batch_token.c_str());
+            }
+          }
         }
       } catch (const ChangeFormatError& e) {
         bson_destroy(&change);

@@ -8,6 +8,7 @@
 #define DBCT_MONGODB_MONGODB_CONNECTOR_HPP
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -29,6 +30,8 @@ struct ConnectorConfig {
   std::string capture_mode = "change_streams_update_full";
   // initial, always, initial_only, no_data (never), when_needed.
   std::string snapshot_mode = "initial";
+  std::chrono::milliseconds heartbeat_interval{0};  // heartbeatIntervalMs; 0: no heartbeats
+  std::chrono::milliseconds confirm_delay{0};       // spec.nats.confirmDelay: offsets entry lag
   nats::NatsSettings nats;
   nats::StreamSettings stream;
   sidecar::Metrics* metrics = nullptr;  // --metrics-addr's counters; not owned, may be null

@@ -24,6 +24,7 @@ struct OperationTime {
   uint32_t t = 0;
   uint32_t i = 0;
   bool operator==(const OperationTime& o) const { return t == o.t && i == o.i; }
+  bool operator<(const OperationTime& o) const { return t < o.t || (t == o.t && i < o.i); }
 };
 
 struct MongoPosition {
@@ -41,6 +42,17 @@ struct MongoPosition {
 
 // The token document of a kResumeToken position; false when the text is not valid JSON.
 bool ResumeTokenToBson(std::string_view token_json, bson_t* out);
+
+// The cluster time a resume token stands for. MongoDB 4.2+ tokens are {"_data": "<hex>"}, a
+// KeyString whose first value is the cluster time: "82" (Timestamp type) then t and i as
+// 8 big-endian hex digits each. nullopt for other tokens.
+std::optional<OperationTime> ResumeTokenTime(std::string_view token_json);
+
+// Orders positions as the source does: -1, 0, 1 when a is before, at, after b; nullopt when
+// they cannot be compared (a token without a readable cluster time). A snapshot of operation
+// time T comes before every change at or after T: its stream starts there. Tokens of the same
+// cluster time compare by their _data, which MongoDB keeps in event order.
+std::optional<int> ComparePositions(const MongoPosition& a, const MongoPosition& b);
 
 }  // namespace dbct::mongodb
 

@@ -11,6 +11,8 @@ import os
 import socket
 import subprocess
 import sys
+import time
+import urllib.request
 
 import pytest
 
@@ -58,6 +60,7 @@ def expected_lines(build_dir, name):
     ("pre_images.jsonl", "../../../../manifests/examples/mongodb-events.yaml", "pre_images.expected.jsonl"),
     ("transaction.jsonl", "../../../../manifests/examples/mongodb-events.yaml", "transaction.expected.jsonl"),
     ("transaction.jsonl", "tx-metadata.yaml", "transaction_metadata.expected.jsonl"),
+    ("cursor_replies.jsonl", "../../../../manifests/examples/mongodb-events.yaml", "cursor_replies.expected.jsonl"),
 ])
 def test_replay_matches_debezium_events_line_for_line(build_dir, replay, manifest, expected):
     result = run(build_dir, "--replay", os.path.join(DATA, replay), "--manifest",
@@ -133,6 +136,49 @@ def test_bad_connection_string_and_bad_regex(build_dir, tmp_path):
                                                               "collectionIncludeList": "mydb.(events"}))
     assert result.returncode == 2
     assert "mydb.(events" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+@pytest.mark.parametrize("parameters,reason", [
+    ({"jsonSerializationMode": "relaxed"},
+     'parameter "jsonSerializationMode" is a Debezium property that dbct does not support; remove it'),
+    ({"captureScope": "database"},
+     'parameter "captureScope" is a Debezium property that dbct does not support; remove it'),
+    ({"snapshotMode": "recovery"}, 'snapshotMode "recovery" is not supported; use one of initial, always, '
+                                   'initial_only, no_data, when_needed'),
+    ({"captureMode": "full"}, "parameter captureMode must be one of change_streams, change_streams_update_full, "
+                              "change_streams_with_pre_image, change_streams_update_full_with_pre_image"),
+    ({"skippedOperations": "x"}, 'parameter skippedOperations has unknown operation "x"'),
+    ({"heartbeatIntervalMs": -5}, "parameter heartbeatIntervalMs must be an integer between 0 and 2147483647"),
+    ({"tableIncludeList": "a.b"}, "tableIncludeList"),
+])
+def test_bad_resource_gives_one_line_reason(build_dir, tmp_path, parameters, reason):
+    path = manifest(tmp_path, {"mongodbConnectionString": "mongodb://h/", **parameters})
+    result = run(build_dir, "--manifest", path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert reason in lines[0]
+
+
+def test_resource_of_another_type_is_bad_input(build_dir, tmp_path):
+    path = tmp_path / "pg.yaml"
+    path.write_text("apiVersion: weik.io/v1alpha1\nkind: DatabaseChangeTracking\nmetadata:\n  name: pg\n"
+                    "spec:\n  type: postgres\n  parameters:\n    databaseHostname: h\n    databaseUser: u\n"
+                    "    databaseDbname: d\n")
+    result = run(build_dir, "--manifest", str(path))
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"ERROR: {path} holds no resource of type mongodb"
+
+
+def test_heartbeats_are_accepted(build_dir, tmp_path):
+    # heartbeatIntervalMs is implemented: the sidecar gets as far as connecting.
+    port = unused_port()
+    uri = f"mongodb://127.0.0.1:{port}/?serverSelectionTimeoutMS=500"
+    result = run(build_dir, "--manifest", manifest(tmp_path, {"mongodbConnectionString": uri,
+                                                              "heartbeatIntervalMs": 1000}), timeout=20)
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"ERROR: could not reach MongoDB at 127.0.0.1:{port}"), result.stderr
 
 
 def test_unreachable_host_gives_one_line_reason(build_dir, tmp_path):
@@ -143,6 +189,7 @@ def test_unreachable_host_gives_one_line_reason(build_dir, tmp_path):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith(f"ERROR: could not reach MongoDB at 127.0.0.1:{port}")
+    assert lines[0].endswith("; check that MongoDB runs there and that mongodbConnectionString names it")
 
 
 def test_example_manifest_reports_unreachable_mongodb(build_dir, repo_root):
@@ -191,3 +238,89 @@ def test_replay_publish_with_nats_down_fails_clearly(build_dir, tmp_path):
                  timeout=60)
     assert result.returncode == 1
     assert "could not connect to NATS" in result.stderr
+
+
+def scrape_metric(port, name):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+        text = r.read().decode()
+    for line in text.splitlines():
+        if line.startswith(name + "{") or line.startswith(name + " "):
+            if name == "dbct_state" and 'state="stopped"' not in line:
+                continue
+            return float(line.rsplit(" ", 1)[1])
+    raise AssertionError(f"{name} not in\n{text}")
+
+
+def test_lag_is_now_minus_the_source_time_of_the_last_event(build_dir, nats_server, tmp_path):
+    path = manifest(tmp_path, {"mongodbConnectionString": "mongodb://127.0.0.1:27017/?replicaSet=rs0",
+                               "databaseIncludeList": "mydb"}, name="mongo-lag")
+    with open(path, "a") as f:
+        f.write(f"  nats:\n    url: {nats_server.url}\n")
+    # The last captured change of the file is the delete at clusterTime 1666275708 (no wallTime).
+    source_ms = 1666275708000
+    port = unused_port()
+    before = int(time.time() * 1000)
+    proc = subprocess.Popen([binary(build_dir), "--replay", os.path.join(DATA, "change_events.jsonl"), "--manifest",
+                             path, "--publish", "--metrics-addr", f"127.0.0.1:{port}"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 30
+        while True:
+            assert proc.poll() is None, proc.communicate()[1]
+            try:
+                if scrape_metric(port, "dbct_state") == 1:
+                    break
+            except (OSError, AssertionError):
+                pass
+            assert time.time() < deadline, "the replay did not finish"
+            time.sleep(0.2)
+        after = int(time.time() * 1000)
+        lag = scrape_metric(port, "dbct_lag_milliseconds")
+        assert before - source_ms <= lag <= after - source_ms
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_idle_post_batch_resume_token_goes_to_the_offsets_entry(build_dir, nats_server, tmp_path):
+    # Whole aggregate/getMore replies: an empty first batch, a batch with one insert, then an
+    # empty batch whose postBatchResumeToken moved on (the captured collections are idle).
+    path = manifest(tmp_path, {"mongodbConnectionString": "mongodb://127.0.0.1:27017/?replicaSet=rs0"},
+                    name="mongo-idle")
+    with open(path, "a") as f:
+        f.write(f"  nats:\n    url: {nats_server.url}\n")
+    replay = os.path.join(DATA, "cursor_replies.jsonl")
+    printed = run(build_dir, "--replay", replay, "--manifest", path)
+    assert printed.returncode == 0, printed.stderr
+    assert f'{replay}:3: change stream at postBatchResumeToken {{"_data": "82635160F1000000012B0229296E04"}}' \
+        in printed.stderr
+    result = run(build_dir, "--replay", replay, "--manifest", path, "--publish")
+    assert result.returncode == 0, result.stderr
+    with NatsClient(nats_server.url) as client:
+        msgs = client.stream_messages("dbchangetracking-mongo-idle-stream", 1)
+        assert [m.headers["Dbct-Position"] for m in msgs] == [
+            '{"_data": "8263515979000000012B022C0100296E5A1004"}']
+        offset = client.kv_get("dbchangetracking-offsets", "mongo-idle")
+    # The stream's last event is older than the token kept in the offsets entry.
+    assert offset.decode() == '{"_data": "82635160F1000000012B0229296E04"}'
+
+
+def test_offsets_entry_is_the_last_acknowledged_event_without_idle_tokens(build_dir, nats_server, tmp_path):
+    path = manifest(tmp_path, {"mongodbConnectionString": "mongodb://h/", "databaseIncludeList": "mydb"},
+                    name="mongo-offsets")
+    with open(path, "a") as f:
+        f.write(f"  nats:\n    url: {nats_server.url}\n")
+    result = run(build_dir, "--replay", os.path.join(DATA, "change_events.jsonl"), "--manifest", path, "--publish")
+    assert result.returncode == 0, result.stderr
+    with NatsClient(nats_server.url) as client:
+        msgs = client.stream_messages("dbchangetracking-mongo-offsets-stream", 4)
+        offset = client.kv_get("dbchangetracking-offsets", "mongo-offsets")
+    assert offset.decode() == msgs[-1].headers["Dbct-Position"]
+
+
+def test_malformed_cursor_reply_names_file_and_line(build_dir, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"cursor": {"nextBatch": [1], "postBatchResumeToken": {"_data": "82"}}, "ok": 1}\n')
+    result = run(build_dir, "--replay", str(bad), "--name", "x")
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"ERROR: {bad}:1: cursor.nextBatch holds a non-document"
