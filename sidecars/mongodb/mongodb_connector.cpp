@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <deque>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -10,145 +9,58 @@
 #include <thread>
 
 #include "dbct/nats/control.hpp"
-#include "dbct/nats/publisher.hpp"
+#include "dbct/nats/stream.hpp"
 
 namespace dbct::mongodb {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
+int64_t NowMs() { return nats::NowMs(); }
 
-// Logs to stderr, and to the logs stream once NATS is there.
-class Logger {
- public:
-  explicit Logger(std::string name) : name_(std::move(name)) {}
-  void Attach(nats::Connection& connection) { publisher_ = std::make_unique<nats::LogPublisher>(&connection, name_); }
-  void Info(const std::string& m) { Log(nats::LogLevel::kInfo, m); }
-  void Warning(const std::string& m) { Log(nats::LogLevel::kWarning, m); }
-  void Error(const std::string& m) { Log(nats::LogLevel::kError, m); }
-
- private:
-  void Log(nats::LogLevel level, const std::string& m) {
-    if (publisher_) {
-      publisher_->Log(level, m);
-    } else {
-      const char* label = level == nats::LogLevel::kError     ? "ERROR"
-                          : level == nats::LogLevel::kWarning ? "WARNING"
-                                                              : "INFO";
-      std::fprintf(stderr, "%s: %s\n", label, m.c_str());
-      std::fflush(stderr);
-    }
-  }
-  std::string name_;
-  std::unique_ptr<nats::LogPublisher> publisher_;
-};
-
-// Change events -> JetStream, in order; the offsets bucket follows the ack watermark.
+// Translations -> the runtime (JetStream, in order; the offsets bucket follows the ack
+// watermark). Remembers the last position handed over.
 class EventPublisher {
  public:
-  EventPublisher(nats::Connection& connection, const std::string& tracking, sidecar::Metrics* metrics)
-      : tracking_(tracking),
-        metrics_(metrics),
-        subject_(nats::TrackingSubject(tracking)),
-        tx_subject_(nats::TransactionSubject(tracking)),
-        publisher_(connection, nats::TrackingStreamName(tracking)),
-        offsets_(connection) {}
+  EventPublisher(sidecar::Runtime& runtime, const std::string& tracking)
+      : runtime_(runtime), tracking_(tracking), tx_subject_(nats::TransactionSubject(tracking)) {}
 
   void Publish(const Translation& t) {
     for (const auto& tx : t.transaction_events) {
       // Boundary events carry no Dbct-Position: resume reads the last change event.
       const bool begin = tx.find("\"BEGIN\"") != std::string::npos;
       msg_id_ = tracking_ + ":" + t.position + (begin ? ":tx-begin" : ":tx-end-before");
-      Send(tx_subject_, tx, msg_id_, "", "", "", "");
+      sidecar::Event event;
+      event.subject = tx_subject_;
+      event.payload = tx;
+      event.msg_id = msg_id_;
+      runtime_.Publish(event);
     }
     msg_id_ = tracking_ + ":" + t.position;
     const char op[2] = {t.op, '\0'};
-    Send(subject_, t.value, msg_id_, t.position, op, t.ns, t.key);
-    in_flight_.emplace_back(sequence_, t.position);
+    sidecar::Event event;
+    event.payload = t.value;
+    event.msg_id = msg_id_;
+    event.position = t.position;
+    event.op = op;
+    event.table = t.ns;
+    event.key = t.key;
+    runtime_.Publish(event);
     last_position_ = t.position;
-    ++events_total_;
-    last_event_ms_ = NowMs();
-    if (metrics_) metrics_->CountEvents(1);
   }
 
-  void Commit(bool force) {
-    const auto now = Clock::now();
-    if (!force && now - last_commit_ < milliseconds(1000)) {
-      publisher_.Poll();
-      return;
-    }
-    last_commit_ = now;
-    const uint64_t watermark = publisher_.Poll();
-    if (metrics_) metrics_->SetInFlight(sequence_ - watermark);
-    std::string acked;
-    while (!in_flight_.empty() && in_flight_.front().first <= watermark) {
-      acked = std::move(in_flight_.front().second);
-      in_flight_.pop_front();
-    }
-    if (!acked.empty()) {
-      try {
-        offsets_.Put(tracking_, acked);
-      } catch (const nats::NatsError&) {
-        // The stream's last Dbct-Position is the source of truth; the bucket is informative.
-      }
-    }
-  }
-
-  bool Finish(milliseconds timeout) {
-    const bool flushed = publisher_.Flush(timeout);
-    Commit(true);
-    return flushed;
-  }
-
-  void Poll(milliseconds wait) { publisher_.Poll(wait); }
+  void Commit() { runtime_.Tick(); }
+  void Poll(milliseconds wait) { runtime_.Poll(wait); }
   const std::string& last_position() const { return last_position_; }
-  uint64_t events_total() const { return events_total_; }
-  int64_t last_event_ms() const { return last_event_ms_; }
 
  private:
-  void Send(const std::string& subject, std::string_view payload, std::string_view msg_id, std::string_view position,
-            std::string_view op, std::string_view table, std::string_view key) {
-    nats::OutgoingMessage m;
-    m.sequence = ++sequence_;
-    m.subject = subject;
-    m.payload = payload;
-    m.msg_id = msg_id;
-    m.position = position;
-    m.op = op;
-    m.table = table;
-    m.key = key;
-    publisher_.Publish(m);
-  }
-
+  sidecar::Runtime& runtime_;
   const std::string tracking_;
-  sidecar::Metrics* const metrics_;  // may be null
-  const std::string subject_;
   const std::string tx_subject_;
-  nats::Publisher publisher_;
-  nats::OffsetStore offsets_;
   std::string msg_id_;
-  uint64_t sequence_ = 0;
-  std::deque<std::pair<uint64_t, std::string>> in_flight_;
   std::string last_position_;
-  uint64_t events_total_ = 0;
-  int64_t last_event_ms_ = 0;
-  Clock::time_point last_commit_{};
 };
-
-// Connects to NATS and makes sure the tracking's stream exists. Throws NatsError.
-std::unique_ptr<nats::Connection> ConnectNats(const ConnectorConfig& config) {
-  auto connection = std::make_unique<nats::Connection>(config.nats);
-  if (!connection->WaitConnected(milliseconds(10000))) {
-    throw nats::NatsError(connection->NotConnectedMessage() + " (waited 10 s)", true);
-  }
-  nats::EnsureTrackingStream(*connection, config.tracking, config.stream);
-  return connection;
-}
 
 WatchOptions MakeWatchOptions(const ConnectorConfig& config) {
   WatchOptions o;
@@ -164,14 +76,14 @@ WatchOptions MakeWatchOptions(const ConnectorConfig& config) {
 class Capture {
  public:
   Capture(const ConnectorConfig& config, const std::atomic<bool>& stop, MongoSource& source,
-          EventPublisher& publisher, nats::StatusReporter& status, Logger& log)
-      : config_(config), stop_(stop), source_(source), publisher_(publisher), status_(status), log_(log),
+          EventPublisher& publisher, sidecar::Telemetry& telemetry)
+      : config_(config), stop_(stop), source_(source), publisher_(publisher), log_(telemetry),
         translator_(config.translator) {}
 
   // Reads every captured collection as op r events. Returns where the stream starts, or
   // nullopt when stopped first. Throws SourceError.
   std::optional<StreamStart> Snapshot() {
-    state_ = nats::TrackingState::kSnapshotting;
+    log_.SetState(nats::TrackingState::kSnapshotting);
     const OperationTime at = source_.CurrentOperationTime();
     std::vector<std::pair<std::string, std::string>> collections;
     for (auto& [db, coll] : source_.ListCollections()) {
@@ -195,8 +107,7 @@ class Capture {
       publisher_.Publish(t);
       bson_destroy(held.doc);
       held.doc = nullptr;
-      publisher_.Commit(false);
-      MaybeReport();
+      publisher_.Commit();
     };
     for (const auto& [db, coll] : collections) {
       struct Visitor : MongoSource::DocumentVisitor {
@@ -234,7 +145,7 @@ class Capture {
 
   // Streams changes from `start` until stopped. Throws SourceError.
   void Stream(StreamStart start) {
-    state_ = nats::TrackingState::kStreaming;
+    log_.SetState(nats::TrackingState::kStreaming);
     resume_ = start;
     auto stream = source_.Watch(MakeWatchOptions(config_), start);
     while (!stop_.load()) {
@@ -246,7 +157,7 @@ class Capture {
           resume_.kind = StreamStart::Kind::kAfterToken;
           resume_.resume_token = t.position;
         } else if (t.outcome == Outcome::kInvalidate) {
-          log_.Warning(t.reason + "; reopening it after the last event");
+          log_.Warn(t.reason + "; reopening it after the last event");
           bson_iter_t it;
           if (bson_iter_init_find(&it, doc, "_id") && BSON_ITER_HOLDS_DOCUMENT(&it)) {
             uint32_t len = 0;
@@ -261,49 +172,29 @@ class Capture {
           stream = source_.Watch(MakeWatchOptions(config_), resume_);
         }
       }
-      publisher_.Commit(false);
-      MaybeReport();
+      publisher_.Commit();
     }
   }
 
   const StreamStart& resume() const { return resume_; }
-  void Report(nats::TrackingState state, const std::string& error = "") {
-    nats::TrackingStatus s;
-    s.name = config_.tracking;
-    s.type = "mongodb";
-    s.state = state;
-    s.position = publisher_.last_position();
-    s.events_total = publisher_.events_total();
-    s.last_event_at_ms = publisher_.last_event_ms();
-    s.last_error = error;
-    if (config_.metrics) config_.metrics->SetState(state);
-    status_.Report(s);
-    last_report_ = Clock::now();
-  }
 
  private:
-  void MaybeReport() {
-    if (Clock::now() - last_report_ >= std::chrono::seconds(5)) Report(state_);
-  }
 
   const ConnectorConfig& config_;
   const std::atomic<bool>& stop_;
   MongoSource& source_;
   EventPublisher& publisher_;
-  nats::StatusReporter& status_;
-  Logger& log_;
+  sidecar::Telemetry& log_;  // logs and status
   ChangeTranslator translator_;
   StreamStart resume_;
-  nats::TrackingState state_ = nats::TrackingState::kStarting;
-  Clock::time_point last_report_{};
 };
 
 bool SnapshotWanted(const std::string& mode) { return mode != "no_data" && mode != "never"; }
 
 }  // namespace
 
-int RunConnector(const ConnectorConfig& config, const std::atomic<bool>& stop) {
-  Logger log(config.tracking);
+int RunConnector(const ConnectorConfig& config, sidecar::Telemetry& telemetry, std::atomic<bool>& stop) {
+  sidecar::Telemetry& log = telemetry;
   std::unique_ptr<MongoSource> source;
   try {
     source = ConnectMongo(config.source);
@@ -321,17 +212,14 @@ int RunConnector(const ConnectorConfig& config, const std::atomic<bool>& stop) {
   }
 
   try {
-    auto nats_connection = ConnectNats(config);
-    log.Attach(*nats_connection);
-    nats::StatusReporter status(*nats_connection, config.tracking);
-    EventPublisher publisher(*nats_connection, config.tracking, config.metrics);
-    Capture capture(config, stop, *source, publisher, status, log);
-    capture.Report(nats::TrackingState::kStarting);
+    sidecar::Runtime runtime(config.runtime, telemetry, &stop);
+    EventPublisher publisher(runtime, config.tracking);
+    Capture capture(config, stop, *source, publisher, telemetry);
 
     // Where to start: the stream's last event decides (exactly once across restarts).
     std::optional<StreamStart> start;
     bool need_snapshot = false;
-    if (auto last = nats::ReadLastPosition(*nats_connection, config.tracking)) {
+    if (auto last = runtime.LastEvent()) {
       auto parsed = MongoPosition::Parse(last->position);
       if (!parsed) {
         log.Error("the last event of stream \"" + nats::TrackingStreamName(config.tracking) +
@@ -351,7 +239,7 @@ int RunConnector(const ConnectorConfig& config, const std::atomic<bool>& stop) {
         start = s;
         log.Info("snapshot complete; streaming from its operation time");
       } else {
-        log.Warning("the previous snapshot did not finish: taking it again (its documents are published again)");
+        log.Warn("the previous snapshot did not finish: taking it again (its documents are published again)");
         need_snapshot = true;
       }
     } else if (SnapshotWanted(config.snapshot_mode)) {
@@ -378,24 +266,24 @@ int RunConnector(const ConnectorConfig& config, const std::atomic<bool>& stop) {
         if (stop.load()) break;
         if (e.history_lost()) {
           if (config.snapshot_mode == "when_needed") {
-            log.Warning(std::string(e.what()) + "; snapshotMode when_needed: taking a new snapshot");
+            log.Warn(std::string(e.what()) + "; snapshotMode when_needed: taking a new snapshot");
             need_snapshot = true;
             continue;
           }
           log.Error(std::string(e.what()) + ": set snapshotMode to when_needed to take a new snapshot, "
                     "or delete the tracking's stream to start over");
-          capture.Report(nats::TrackingState::kFailed, e.what());
-          publisher.Finish(milliseconds(30000));
+          log.SetState(nats::TrackingState::kFailed, e.what());
+          runtime.Finish(milliseconds(30000), nats::TrackingState::kFailed);
           return 1;
         }
         if (!e.retriable()) {
           log.Error(e.what());
-          capture.Report(nats::TrackingState::kFailed, e.what());
-          publisher.Finish(milliseconds(30000));
+          log.SetState(nats::TrackingState::kFailed, e.what());
+          runtime.Finish(milliseconds(30000), nats::TrackingState::kFailed);
           return 1;
         }
-        log.Warning(std::string(e.what()) + "; retrying in " + std::to_string(backoff.count()) + " ms");
-        capture.Report(nats::TrackingState::kRetrying, e.what());
+        log.Warn(std::string(e.what()) + "; retrying in " + std::to_string(backoff.count()) + " ms");
+        log.SetState(nats::TrackingState::kRetrying, e.what());
         if (!need_snapshot) start = capture.resume();
         for (auto waited = milliseconds(0); waited < backoff && !stop.load(); waited += milliseconds(100)) {
           publisher.Poll(milliseconds(100));
@@ -403,25 +291,14 @@ int RunConnector(const ConnectorConfig& config, const std::atomic<bool>& stop) {
         backoff = std::min(backoff * 2, milliseconds(30000));
       } catch (const ChangeFormatError& e) {
         log.Error(std::string("unexpected change event from MongoDB: ") + e.what());
-        capture.Report(nats::TrackingState::kFailed, e.what());
-        publisher.Finish(milliseconds(30000));
+        log.SetState(nats::TrackingState::kFailed, e.what());
+        runtime.Finish(milliseconds(30000), nats::TrackingState::kFailed);
         return 1;
       }
     }
-    publisher.Finish(milliseconds(30000));
-    nats::TrackingStatus s;
-    s.name = config.tracking;
-    s.type = "mongodb";
-    s.state = nats::TrackingState::kStopped;
-    if (config.metrics) config.metrics->SetState(s.state);
-    s.position = publisher.last_position();
-    s.events_total = publisher.events_total();
-    try {
-      status.ReportAndWait(s);
-    } catch (const nats::NatsError&) {
-    }
     log.Info("stopped after " + (publisher.last_position().empty() ? std::string("no events")
                                                                    : publisher.last_position()));
+    runtime.Finish(milliseconds(30000), nats::TrackingState::kStopped);
     return 0;
   } catch (const nats::NatsError& e) {
     log.Error(e.what());
@@ -429,7 +306,8 @@ int RunConnector(const ConnectorConfig& config, const std::atomic<bool>& stop) {
   }
 }
 
-int RunReplay(const ConnectorConfig& config, const ReplayOptions& options, const std::atomic<bool>& stop) {
+int RunReplay(const ConnectorConfig& config, const ReplayOptions& options, sidecar::Telemetry& telemetry,
+              const std::atomic<bool>& stop) {
   std::ifstream file;
   std::istream* in = &std::cin;
   if (options.file != "-") {
@@ -440,12 +318,12 @@ int RunReplay(const ConnectorConfig& config, const ReplayOptions& options, const
     }
     in = &file;
   }
-  std::unique_ptr<nats::Connection> connection;
+  std::unique_ptr<sidecar::Runtime> runtime;
   std::unique_ptr<EventPublisher> publisher;
   try {
     if (options.publish) {
-      connection = ConnectNats(config);
-      publisher = std::make_unique<EventPublisher>(*connection, config.tracking, config.metrics);
+      runtime = std::make_unique<sidecar::Runtime>(config.runtime, telemetry, nullptr);
+      publisher = std::make_unique<EventPublisher>(*runtime, config.tracking);
     }
     ChangeTranslator translator(config.translator);
     std::string line;
@@ -466,7 +344,7 @@ int RunReplay(const ConnectorConfig& config, const ReplayOptions& options, const
         if (t.outcome == Outcome::kEvent) {
           if (publisher) {
             publisher->Publish(t);
-            publisher->Commit(false);
+            publisher->Commit();
           } else {
             for (const auto& tx : t.transaction_events) std::fprintf(stdout, "%s\n", tx.c_str());
             std::fprintf(stdout, "%s\n", t.value.c_str());
@@ -482,11 +360,11 @@ int RunReplay(const ConnectorConfig& config, const ReplayOptions& options, const
       bson_destroy(&change);
     }
     std::fflush(stdout);
-    if (publisher && !publisher->Finish(std::chrono::milliseconds(30000))) {
+    if (runtime && !runtime->Finish(std::chrono::milliseconds(30000), nats::TrackingState::kStopped)) {
       std::fprintf(stderr, "ERROR: JetStream did not acknowledge every event within 30 s\n");
       return 1;
     }
-    if (config.metrics) config.metrics->SetState(nats::TrackingState::kStopped);
+    telemetry.SetState(nats::TrackingState::kStopped);
     return 0;
   } catch (const nats::NatsError& e) {
     std::fprintf(stderr, "ERROR: %s\n", e.what());

@@ -8,6 +8,7 @@
 #include "oracle/logminer_source.hpp"
 #include "oracle/replay_file.hpp"
 #include "oracle/snapshot_source.hpp"
+#include "runtime_sink.hpp"
 #include "session.hpp"
 
 #ifndef DBCT_VERSION
@@ -18,7 +19,6 @@ namespace dbct::oracle {
 
 namespace {
 
-using odbc::LogToStderr;
 using std::chrono::milliseconds;
 
 EmitterSettings MakeEmitterSettings(const Config& config) {
@@ -39,7 +39,8 @@ std::string Where(const Config& c) {
 
 }  // namespace
 
-int RunConnector(const Config& config, const odbc::RuntimeSettings& runtime_settings, const std::atomic<bool>& stop) {
+int RunConnector(const Config& config, const sidecar::RuntimeSettings& runtime_settings, sidecar::Telemetry& telemetry,
+                 std::atomic<bool>& stop) {
   odbc::Environment env;
   odbc::ConnectOptions options;
   options.login_timeout = std::chrono::seconds(15);
@@ -50,43 +51,43 @@ int RunConnector(const Config& config, const odbc::RuntimeSettings& runtime_sett
     odbc::Connection& c = session.Get();
     SetSessionFormats(c);
     PrerequisiteReport report = CheckPrerequisites(c, config, &tables);
-    for (const auto& w : report.warnings) LogToStderr("WARNING", w);
+    for (const auto& w : report.warnings) telemetry.Warn(w);
     if (!report.problems.empty()) {
-      for (const auto& p : report.problems) LogToStderr("ERROR", p);
+      for (const auto& p : report.problems) telemetry.Error(p);
       return 1;
     }
   } catch (const odbc::OdbcError& e) {
-    LogToStderr("ERROR", Where(config) + ": " + e.what());
+    telemetry.Error(Where(config) + ": " + e.what());
     return 1;
   }
 
   try {
-    odbc::SidecarRuntime runtime(runtime_settings);
+    sidecar::Runtime runtime(runtime_settings, telemetry, &stop);
     ChangeEmitter emitter(MakeEmitterSettings(config), tables);
     LogMinerSource source(tables, emitter);
-    auto sink = [&](const odbc::EmittedEvent& e) { runtime.Publish(e); };
+    const odbc::EventSink sink = odbc::PublishTo(runtime);
 
     std::optional<Position> resume;
-    if (auto last = runtime.LastStreamPosition()) {
-      resume = Position::Parse(*last);
+    if (auto last = runtime.LastEvent()) {
+      resume = Position::Parse(last->position);
       if (!resume) {
-        LogToStderr("ERROR", "the stream's last Dbct-Position \"" + *last +
+        telemetry.Error("the stream's last Dbct-Position \"" + last->position +
                                  "\" is not an Oracle position: is another tracking writing to it?");
         return 1;
       }
     }
     if (resume && resume->xid != "snapshot") {
-      runtime.Log(nats::LogLevel::kInfo, "resuming after " + resume->ToString());
+      telemetry.Log(nats::LogLevel::kInfo, "resuming after " + resume->ToString());
       emitter.ResumeAfter(resume);
       source.StartAt(resume->restart_scn);
     } else if (config.snapshot_mode == "initial" || config.snapshot_mode == "initial_only") {
-      runtime.SetState(nats::TrackingState::kSnapshotting);
+      telemetry.SetState(nats::TrackingState::kSnapshotting);
       uint64_t scn = 0;
       if (!session.Run([&](odbc::Connection& c) { scn = RunSnapshot(c, tables, emitter, sink); }, stop)) {
         runtime.Finish(milliseconds(30000), nats::TrackingState::kStopped);
         return 0;
       }
-      runtime.Log(nats::LogLevel::kInfo, "snapshot done at SCN " + std::to_string(scn));
+      telemetry.Log(nats::LogLevel::kInfo, "snapshot done at SCN " + std::to_string(scn));
       if (config.snapshot_mode == "initial_only") {
         runtime.Finish(milliseconds(30000), nats::TrackingState::kStopped);
         return 0;
@@ -98,7 +99,7 @@ int RunConnector(const Config& config, const odbc::RuntimeSettings& runtime_sett
       source.StartAt(scn + 1);
     }
 
-    runtime.SetState(nats::TrackingState::kStreaming);
+    telemetry.SetState(nats::TrackingState::kStreaming);
     while (!stop.load()) {
       const bool ran = session.Run(
           [&](odbc::Connection& c) {
@@ -108,12 +109,12 @@ int RunConnector(const Config& config, const odbc::RuntimeSettings& runtime_sett
           stop,
           [&](const odbc::OdbcError& e, milliseconds delay) {
             source.Restart();
-            runtime.SetState(nats::TrackingState::kRetrying, e.what());
-            runtime.Log(nats::LogLevel::kWarning,
+            telemetry.SetState(nats::TrackingState::kRetrying, e.what());
+            telemetry.Log(nats::LogLevel::kWarning,
                         std::string(e.what()) + "; reconnecting in " + std::to_string(delay.count()) + " ms");
           });
       if (!ran) break;
-      runtime.SetState(nats::TrackingState::kStreaming);
+      telemetry.SetState(nats::TrackingState::kStreaming);
       for (auto waited = milliseconds(0); waited < config.poll_interval && !stop.load(); waited += milliseconds(100)) {
         runtime.Tick(milliseconds(100));
       }
@@ -121,31 +122,32 @@ int RunConnector(const Config& config, const odbc::RuntimeSettings& runtime_sett
     runtime.Finish(milliseconds(30000), nats::TrackingState::kStopped);
     return 0;
   } catch (const nats::NatsError& e) {
-    LogToStderr("ERROR", e.what());
+    telemetry.Error(e.what());
   } catch (const odbc::OdbcError& e) {
-    LogToStderr("ERROR", Where(config) + ": " + e.what());
+    telemetry.Error(Where(config) + ": " + e.what());
   } catch (const LostPositionError& e) {
-    LogToStderr("ERROR", e.what());
+    telemetry.Error(e.what());
   } catch (const RedoParseError& e) {
-    LogToStderr("ERROR", e.what());
+    telemetry.Error(e.what());
   } catch (const values::ValueError& e) {
-    LogToStderr("ERROR", e.what());
+    telemetry.Error(e.what());
   }
   return 1;
 }
 
-int RunReplay(const Config& config, const odbc::RuntimeSettings& runtime_settings, const ReplayOptions& options) {
+int RunReplay(const Config& config, const sidecar::RuntimeSettings& runtime_settings, sidecar::Telemetry& telemetry,
+              const ReplayOptions& options) {
   ReplayInput input;
   {
     std::ifstream in(options.file);
     if (!in) {
-      LogToStderr("ERROR", "could not open replay file \"" + options.file + "\"");
+      telemetry.Error("could not open replay file \"" + options.file + "\"");
       return 2;
     }
     try {
       input = ReadReplay(in, options.file);
     } catch (const ReplayError& e) {
-      LogToStderr("ERROR", e.what());
+      telemetry.Error(e.what());
       return 2;
     }
   }
@@ -156,7 +158,7 @@ int RunReplay(const Config& config, const odbc::RuntimeSettings& runtime_setting
   }
   ChangeEmitter emitter(settings, input.tables);
   TransactionBuffer buffer;
-  std::unique_ptr<odbc::SidecarRuntime> runtime;
+  std::unique_ptr<sidecar::Runtime> runtime;
   std::string line;
   odbc::EventSink sink = [&](const odbc::EmittedEvent& e) {
     line.assign(e.payload);
@@ -165,15 +167,15 @@ int RunReplay(const Config& config, const odbc::RuntimeSettings& runtime_setting
   };
   try {
     if (options.publish) {
-      runtime = std::make_unique<odbc::SidecarRuntime>(runtime_settings);
-      sink = [&](const odbc::EmittedEvent& e) { runtime->Publish(e); };
+      runtime = std::make_unique<sidecar::Runtime>(runtime_settings, telemetry, nullptr);
+      sink = odbc::PublishTo(*runtime);
     }
     for (LogMinerRow& row : input.rows) {
       const uint64_t scn = row.scn;
       if (auto tx = buffer.Add(std::move(row))) emitter.EmitTransaction(*tx, buffer.OldestOpenScn(scn), sink);
     }
     if (buffer.OpenTransactions() > 0) {
-      LogToStderr("WARNING", std::to_string(buffer.OpenTransactions()) +
+      telemetry.Warn(std::to_string(buffer.OpenTransactions()) +
                                  " transaction(s) of " + options.file + " have no COMMIT or ROLLBACK: not emitted");
     }
     std::fflush(stdout);
@@ -186,13 +188,13 @@ int RunReplay(const Config& config, const odbc::RuntimeSettings& runtime_setting
     }
     return 0;
   } catch (const RedoParseError& e) {
-    LogToStderr("ERROR", options.file + ": " + e.what());
+    telemetry.Error(options.file + ": " + e.what());
     return 2;
   } catch (const values::ValueError& e) {
-    LogToStderr("ERROR", options.file + ": " + e.what());
+    telemetry.Error(options.file + ": " + e.what());
     return 2;
   } catch (const nats::NatsError& e) {
-    LogToStderr("ERROR", e.what());
+    telemetry.Error(e.what());
     return 1;
   }
 }

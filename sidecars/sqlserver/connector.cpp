@@ -9,6 +9,7 @@
 #include "change_emitter.hpp"
 #include "connection_string.hpp"
 #include "replay_file.hpp"
+#include "runtime_sink.hpp"
 #include "session.hpp"
 #include "snapshot_source.hpp"
 #include "streaming_source.hpp"
@@ -22,7 +23,6 @@ namespace dbct::sqlserver {
 namespace {
 
 using std::chrono::milliseconds;
-using odbc::LogToStderr;
 
 EmitterSettings MakeEmitterSettings(const Config& config) {
   EmitterSettings s;
@@ -42,7 +42,8 @@ std::string Where(const Config& c) {
 
 }  // namespace
 
-int RunConnector(const Config& config, const odbc::RuntimeSettings& runtime_settings, const std::atomic<bool>& stop) {
+int RunConnector(const Config& config, const sidecar::RuntimeSettings& runtime_settings, sidecar::Telemetry& telemetry,
+                 std::atomic<bool>& stop) {
   odbc::Environment env;
   odbc::ConnectOptions options;
   options.login_timeout = std::chrono::seconds(15);
@@ -54,49 +55,50 @@ int RunConnector(const Config& config, const odbc::RuntimeSettings& runtime_sett
   std::vector<CaptureInstance> instances;
   try {
     PrerequisiteReport report = CheckPrerequisites(session.Get(), config, &instances);
-    for (const auto& w : report.warnings) LogToStderr("WARNING", w);
+    for (const auto& w : report.warnings) telemetry.Warn(w);
     if (!report.problems.empty()) {
-      for (const auto& p : report.problems) LogToStderr("ERROR", p);
+      for (const auto& p : report.problems) telemetry.Error(p);
       return 1;
     }
   } catch (const odbc::OdbcError& e) {
-    LogToStderr("ERROR", Where(config) + ": " + e.what());
+    telemetry.Error(Where(config) + ": " + e.what());
     return 1;
   }
 
   try {
-    odbc::SidecarRuntime runtime(runtime_settings);
+    sidecar::Runtime runtime(runtime_settings, telemetry, &stop);
     ChangeEmitter emitter(MakeEmitterSettings(config), instances);
     StreamingSource source(instances, emitter);
-    auto sink = [&](const odbc::EmittedEvent& e) { runtime.Publish(e); };
+    const odbc::EventSink sink = odbc::PublishTo(runtime);
 
-    const std::optional<std::string> last = runtime.LastStreamPosition();
+    std::optional<std::string> last;
+    if (auto event = runtime.LastEvent()) last = event->position;
     std::optional<Position> resume;
     if (last) {
       resume = Position::Parse(*last);
       if (!resume) {
-        runtime.Log(nats::LogLevel::kError, "the stream's last Dbct-Position \"" + *last +
+        telemetry.Log(nats::LogLevel::kError, "the stream's last Dbct-Position \"" + *last +
                                                 "\" is not a SQL Server position: is another tracking writing to it?");
         runtime.Finish(milliseconds(5000), nats::TrackingState::kFailed);
         return 1;
       }
     }
     if (resume && !resume->snapshot) {
-      runtime.Log(nats::LogLevel::kInfo, "resuming after " + resume->ToString());
+      telemetry.Log(nats::LogLevel::kInfo, "resuming after " + resume->ToString());
       emitter.ResumeAfter(resume);
       source.StartAt(resume->commit_lsn);
     } else if (resume && resume->snapshot_done) {
-      runtime.Log(nats::LogLevel::kInfo, "snapshot done at " + resume->commit_lsn.ToString() + "; streaming after it");
+      telemetry.Log(nats::LogLevel::kInfo, "snapshot done at " + resume->commit_lsn.ToString() + "; streaming after it");
       source.StartAfter(resume->commit_lsn);
     } else if (config.snapshot_mode == "initial" || config.snapshot_mode == "initial_only") {
       // No position, or a snapshot that did not finish: (re)take it.
-      runtime.SetState(nats::TrackingState::kSnapshotting);
+      telemetry.SetState(nats::TrackingState::kSnapshotting);
       Lsn at;
       if (!session.Run([&](odbc::Connection& c) { at = RunSnapshot(c, instances, emitter, sink); }, stop)) {
         runtime.Finish(milliseconds(30000), nats::TrackingState::kStopped);
         return 0;
       }
-      runtime.Log(nats::LogLevel::kInfo, "snapshot done at " + at.ToString() + ": " +
+      telemetry.Log(nats::LogLevel::kInfo, "snapshot done at " + at.ToString() + ": " +
                                              std::to_string(emitter.EventsEmitted()) + " rows");
       if (config.snapshot_mode == "initial_only") {
         runtime.Finish(milliseconds(30000), nats::TrackingState::kStopped);
@@ -104,17 +106,17 @@ int RunConnector(const Config& config, const odbc::RuntimeSettings& runtime_sett
       }
       source.StartAfter(at);
     } else {
-      runtime.Log(nats::LogLevel::kInfo, "streaming from the current max LSN (snapshotMode " + config.snapshot_mode + ")");
+      telemetry.Log(nats::LogLevel::kInfo, "streaming from the current max LSN (snapshotMode " + config.snapshot_mode + ")");
     }
 
-    runtime.SetState(nats::TrackingState::kStreaming);
+    telemetry.SetState(nats::TrackingState::kStreaming);
     bool retrying = false;
     while (!stop.load()) {
       const bool ran = session.Run(
           [&](odbc::Connection& c) {
             source.Poll(c, sink);
             if (retrying) {
-              runtime.SetState(nats::TrackingState::kStreaming);
+              telemetry.SetState(nats::TrackingState::kStreaming);
               retrying = false;
             }
           },
@@ -122,8 +124,8 @@ int RunConnector(const Config& config, const odbc::RuntimeSettings& runtime_sett
           [&](const odbc::OdbcError& e, milliseconds delay) {
             source.Restart();
             retrying = true;
-            runtime.SetState(nats::TrackingState::kRetrying, e.what());
-            runtime.Log(nats::LogLevel::kWarning,
+            telemetry.SetState(nats::TrackingState::kRetrying, e.what());
+            telemetry.Log(nats::LogLevel::kWarning,
                         std::string(e.what()) + "; reconnecting in " + std::to_string(delay.count()) + " ms");
           });
       if (!ran) break;
@@ -134,31 +136,32 @@ int RunConnector(const Config& config, const odbc::RuntimeSettings& runtime_sett
     runtime.Finish(milliseconds(30000), nats::TrackingState::kStopped);
     return 0;
   } catch (const nats::NatsError& e) {
-    LogToStderr("ERROR", e.what());
+    telemetry.Error(e.what());
   } catch (const odbc::OdbcError& e) {
-    LogToStderr("ERROR", Where(config) + ": " + e.what());
+    telemetry.Error(Where(config) + ": " + e.what());
   } catch (const LostPositionError& e) {
-    LogToStderr("ERROR", e.what());
+    telemetry.Error(e.what());
   } catch (const ChangeError& e) {
-    LogToStderr("ERROR", e.what());
+    telemetry.Error(e.what());
   } catch (const values::ValueError& e) {
-    LogToStderr("ERROR", e.what());
+    telemetry.Error(e.what());
   }
   return 1;
 }
 
-int RunReplay(const Config& config, const odbc::RuntimeSettings& runtime_settings, const ReplayOptions& options) {
+int RunReplay(const Config& config, const sidecar::RuntimeSettings& runtime_settings, sidecar::Telemetry& telemetry,
+              const ReplayOptions& options) {
   ReplayInput input;
   {
     std::ifstream in(options.file);
     if (!in) {
-      LogToStderr("ERROR", "could not open replay file \"" + options.file + "\"");
+      telemetry.Error("could not open replay file \"" + options.file + "\"");
       return 2;
     }
     try {
       input = ReadReplay(in, options.file);
     } catch (const ReplayError& e) {
-      LogToStderr("ERROR", e.what());
+      telemetry.Error(e.what());
       return 2;
     }
   }
@@ -184,8 +187,9 @@ int RunReplay(const Config& config, const odbc::RuntimeSettings& runtime_setting
       std::fflush(stdout);
       return 0;
     }
-    odbc::SidecarRuntime runtime(runtime_settings);
-    for (const ChangeRow& row : input.rows) emitter.Add(row, [&](const odbc::EmittedEvent& e) { runtime.Publish(e); });
+    sidecar::Runtime runtime(runtime_settings, telemetry, nullptr);
+    const odbc::EventSink sink = odbc::PublishTo(runtime);
+    for (const ChangeRow& row : input.rows) emitter.Add(row, sink);
     emitter.Finish();
     const bool flushed = runtime.Finish(milliseconds(30000), nats::TrackingState::kStopped);
     std::fprintf(stderr, "INFO: published %llu events to stream \"%s\"\n",
@@ -193,13 +197,13 @@ int RunReplay(const Config& config, const odbc::RuntimeSettings& runtime_setting
                  nats::TrackingStreamName(runtime_settings.tracking).c_str());
     return flushed ? 0 : 1;
   } catch (const ChangeError& e) {
-    LogToStderr("ERROR", options.file + ": " + e.what());
+    telemetry.Error(options.file + ": " + e.what());
     return 2;
   } catch (const values::ValueError& e) {
-    LogToStderr("ERROR", options.file + ": " + e.what());
+    telemetry.Error(options.file + ": " + e.what());
     return 2;
   } catch (const nats::NatsError& e) {
-    LogToStderr("ERROR", e.what());
+    telemetry.Error(e.what());
     return 1;
   }
 }
