@@ -108,6 +108,7 @@ void Runtime::Publish(const Event& event) {
     ++events_published_;
     telemetry_.CountEvent(event.source_ts_ms);
   }
+  CommitOffsets(false);  // a long snapshot stores its progress too
 }
 
 uint64_t Runtime::Poll(milliseconds wait) { return publisher_->Poll(wait); }

@@ -68,7 +68,8 @@ class Runtime {
   // The newest event of the tracking's stream: where a restart resumes. Throws NatsError.
   std::optional<nats::LastPosition> LastEvent();
 
-  // Hands one message to the publisher (waits while max in-flight are unacknowledged).
+  // Hands one message to the publisher (waits while max in-flight are unacknowledged); at most
+  // once a second also stores the newest acknowledged position, as Tick does.
   void Publish(const Event& event);
   // Handles acknowledgements, waiting up to `wait` for one. Returns the ack watermark.
   uint64_t Poll(std::chrono::milliseconds wait = std::chrono::milliseconds(0));

@@ -72,12 +72,12 @@ int RunConnector(const Config& config, const sidecar::RuntimeSettings& runtime_s
       resume = Position::Parse(last->position);
       if (!resume) {
         telemetry.Error("the stream's last Dbct-Position \"" + last->position +
-                                 "\" is not an Oracle position: is another tracking writing to it?");
+                        "\" is not an Oracle position: is another tracking writing to it?");
         return 1;
       }
     }
     if (resume && resume->xid != "snapshot") {
-      telemetry.Log(nats::LogLevel::kInfo, "resuming after " + resume->ToString());
+      telemetry.Info("resuming after " + resume->ToString());
       emitter.ResumeAfter(resume);
       source.StartAt(resume->restart_scn);
     } else if (config.snapshot_mode == "initial" || config.snapshot_mode == "initial_only") {
@@ -87,7 +87,7 @@ int RunConnector(const Config& config, const sidecar::RuntimeSettings& runtime_s
         runtime.Finish(milliseconds(30000), nats::TrackingState::kStopped);
         return 0;
       }
-      telemetry.Log(nats::LogLevel::kInfo, "snapshot done at SCN " + std::to_string(scn));
+      telemetry.Info("snapshot done at SCN " + std::to_string(scn));
       if (config.snapshot_mode == "initial_only") {
         runtime.Finish(milliseconds(30000), nats::TrackingState::kStopped);
         return 0;
@@ -110,8 +110,7 @@ int RunConnector(const Config& config, const sidecar::RuntimeSettings& runtime_s
           [&](const odbc::OdbcError& e, milliseconds delay) {
             source.Restart();
             telemetry.SetState(nats::TrackingState::kRetrying, e.what());
-            telemetry.Log(nats::LogLevel::kWarning,
-                        std::string(e.what()) + "; reconnecting in " + std::to_string(delay.count()) + " ms");
+            telemetry.Warn(std::string(e.what()) + "; reconnecting in " + std::to_string(delay.count()) + " ms");
           });
       if (!ran) break;
       telemetry.SetState(nats::TrackingState::kStreaming);
@@ -176,7 +175,7 @@ int RunReplay(const Config& config, const sidecar::RuntimeSettings& runtime_sett
     }
     if (buffer.OpenTransactions() > 0) {
       telemetry.Warn(std::to_string(buffer.OpenTransactions()) +
-                                 " transaction(s) of " + options.file + " have no COMMIT or ROLLBACK: not emitted");
+                     " transaction(s) of " + options.file + " have no COMMIT or ROLLBACK: not emitted");
     }
     std::fflush(stdout);
     if (runtime) {

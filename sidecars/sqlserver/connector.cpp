@@ -77,18 +77,18 @@ int RunConnector(const Config& config, const sidecar::RuntimeSettings& runtime_s
     if (last) {
       resume = Position::Parse(*last);
       if (!resume) {
-        telemetry.Log(nats::LogLevel::kError, "the stream's last Dbct-Position \"" + *last +
-                                                "\" is not a SQL Server position: is another tracking writing to it?");
+        telemetry.Error("the stream's last Dbct-Position \"" + *last +
+                        "\" is not a SQL Server position: is another tracking writing to it?");
         runtime.Finish(milliseconds(5000), nats::TrackingState::kFailed);
         return 1;
       }
     }
     if (resume && !resume->snapshot) {
-      telemetry.Log(nats::LogLevel::kInfo, "resuming after " + resume->ToString());
+      telemetry.Info("resuming after " + resume->ToString());
       emitter.ResumeAfter(resume);
       source.StartAt(resume->commit_lsn);
     } else if (resume && resume->snapshot_done) {
-      telemetry.Log(nats::LogLevel::kInfo, "snapshot done at " + resume->commit_lsn.ToString() + "; streaming after it");
+      telemetry.Info("snapshot done at " + resume->commit_lsn.ToString() + "; streaming after it");
       source.StartAfter(resume->commit_lsn);
     } else if (config.snapshot_mode == "initial" || config.snapshot_mode == "initial_only") {
       // No position, or a snapshot that did not finish: (re)take it.
@@ -98,15 +98,15 @@ int RunConnector(const Config& config, const sidecar::RuntimeSettings& runtime_s
         runtime.Finish(milliseconds(30000), nats::TrackingState::kStopped);
         return 0;
       }
-      telemetry.Log(nats::LogLevel::kInfo, "snapshot done at " + at.ToString() + ": " +
-                                             std::to_string(emitter.EventsEmitted()) + " rows");
+      telemetry.Info("snapshot done at " + at.ToString() + ": " +
+                     std::to_string(emitter.EventsEmitted()) + " rows");
       if (config.snapshot_mode == "initial_only") {
         runtime.Finish(milliseconds(30000), nats::TrackingState::kStopped);
         return 0;
       }
       source.StartAfter(at);
     } else {
-      telemetry.Log(nats::LogLevel::kInfo, "streaming from the current max LSN (snapshotMode " + config.snapshot_mode + ")");
+      telemetry.Info("streaming from the current max LSN (snapshotMode " + config.snapshot_mode + ")");
     }
 
     telemetry.SetState(nats::TrackingState::kStreaming);
@@ -125,8 +125,7 @@ int RunConnector(const Config& config, const sidecar::RuntimeSettings& runtime_s
             source.Restart();
             retrying = true;
             telemetry.SetState(nats::TrackingState::kRetrying, e.what());
-            telemetry.Log(nats::LogLevel::kWarning,
-                        std::string(e.what()) + "; reconnecting in " + std::to_string(delay.count()) + " ms");
+            telemetry.Warn(std::string(e.what()) + "; reconnecting in " + std::to_string(delay.count()) + " ms");
           });
       if (!ran) break;
       for (auto waited = milliseconds(0); waited < config.poll_interval && !stop.load(); waited += milliseconds(100)) {
