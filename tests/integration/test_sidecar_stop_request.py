@@ -18,7 +18,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from nats_client import NatsClient  # noqa: E402
 from test_dbct_cli import (DBCT, RunProcess, dbct, flow_state, mysql_resource,  # noqa: E402
-                           real_mysql_resource, wait_for)
+                           real_mysql_resource, stream_ids, wait_for)
 from test_mysql_sidecar import NAME, STREAM, events, make, sidecars  # noqa: E402,F401
 
 STATUS_BUCKET = "dbchangetracking-status"
@@ -93,6 +93,7 @@ def test_a_sidecar_of_dbct_run_stopped_on_request_stays_stopped(command, mariadb
                  what="items streaming")
         pid = status(nats_server, "items")["pid"]
         mariadb_server.execute("INSERT INTO shop.items VALUES (1)")
+        assert len(stream_ids(nats_server, "items", 1, timeout=30)) == 1
 
         args = ["delete", "-f", path] if command == "delete" else ["untrack", "items"]
         stopped = dbct(*args, nats=nats_server, timeout=60)
