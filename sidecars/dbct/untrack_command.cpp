@@ -13,17 +13,22 @@
 namespace dbct::cli {
 namespace {
 
-// The type of tracking `name` when its status (NATS) says it is a sidecar's; nullopt when it
-// has no status, is a postgres tracking, or NATS cannot be reached (then the database decides).
-std::optional<std::string> SidecarTypeOf(const GlobalOptions& options, const std::string& name) {
+// A connection to NATS and the type of tracking `name` when its status says it is a sidecar's;
+// nullopt when it has no status, is a postgres tracking, or NATS cannot be reached (then the
+// database decides).
+struct SidecarTracking {
+  CliConnection nats;
+  std::string type;
+};
+std::optional<SidecarTracking> FindSidecarTracking(const GlobalOptions& options, const std::string& name) {
   try {
     CliConnection nats = ConnectToNats(options);
     nats::KvStorePtr bucket = OpenStatusBucket(nats);
     const std::optional<nlohmann::json> status = ReadStatus(nats, bucket.get(), name);
     if (!status) return std::nullopt;
-    const std::string type = status->value("type", std::string());
+    std::string type = status->value("type", std::string());
     if (type.empty() || type == "postgres") return std::nullopt;
-    return type;
+    return SidecarTracking{std::move(nats), std::move(type)};
   } catch (const CliError&) {
     return std::nullopt;
   } catch (const nats::NatsError&) {
@@ -48,10 +53,9 @@ int RunUntrack(const GlobalOptions& options, const UntrackOptions& untrack) {
     throw BadInput("no resource named \"" + untrack.name + "\" in " + joined);
   }
   if (untrack.conninfo.empty()) {
-    if (auto type = SidecarTypeOf(options, untrack.name)) {
-      CliConnection nats = ConnectToNats(options);
-      const StopOutcome outcome =
-          StopSidecarTracking(options, nats, untrack.name, *type, untrack.drop_stream, "dbct untrack");
+    if (auto sidecar = FindSidecarTracking(options, untrack.name)) {
+      const StopOutcome outcome = StopSidecarTracking(options, sidecar->nats, untrack.name, sidecar->type,
+                                                      untrack.drop_stream, "dbct untrack");
       return StopExitCode(outcome == StopOutcome::kFailed, outcome == StopOutcome::kNotFound);
     }
   }
