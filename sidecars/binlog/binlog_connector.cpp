@@ -12,7 +12,6 @@
 #include "catalog.hpp"
 #include "change_emitter.hpp"
 #include "dbct/envelope/envelope_writer.hpp"
-#include "dbct/nats/publisher.hpp"
 #include "event_decoder.hpp"
 #include "prerequisites.hpp"
 #include "schema_history.hpp"
@@ -58,11 +57,11 @@ struct TransactionState {
 class Streamer {
  public:
   Streamer(const ConnectorConfig& config, const std::atomic<bool>& stop, const ServerFacts& facts,
-           nats::Publisher& publisher, ChangeEmitter& emitter, Telemetry& telemetry)
+           sidecar::Runtime& runtime, ChangeEmitter& emitter, sidecar::Telemetry& telemetry)
       : config_(config),
         stop_(stop),
         facts_(facts),
-        publisher_(publisher),
+        runtime_(runtime),
         emitter_(emitter),
         telemetry_(telemetry),
         connector_name_(facts.mariadb ? "mariadb" : "mysql") {}
@@ -104,7 +103,7 @@ class Streamer {
         next_pos_ = ev.header.log_pos;
       }
       MaybeHeartbeat();
-      emitter_.CommitOffsets(false);
+      emitter_.CommitOffsets();
     }
   }
 
@@ -135,7 +134,7 @@ class Streamer {
             HandleRows(body, ev.header);
           } else if constexpr (std::is_same_v<T, HeartbeatEvent>) {
             telemetry_.CaughtUp();  // the server sends heartbeats only when it has nothing else
-            publisher_.Poll();
+            runtime_.Poll();
           }
         },
         ev.body);
@@ -393,9 +392,9 @@ class Streamer {
   const ConnectorConfig& config_;
   const std::atomic<bool>& stop_;
   const ServerFacts& facts_;
-  nats::Publisher& publisher_;
+  sidecar::Runtime& runtime_;
   ChangeEmitter& emitter_;
-  Telemetry& telemetry_;
+  sidecar::Telemetry& telemetry_;
   const std::string connector_name_;
   MysqlConnection* catalog_ = nullptr;
 
@@ -441,21 +440,13 @@ uint32_t DefaultReplicaServerId(const std::string& tracking_name) {
   return kLow + h % (4294967295u - kLow);
 }
 
-int RunConnector(const ConnectorConfig& config, const std::atomic<bool>& stop) {
-  Telemetry telemetry(config.tracking, "mysql");
+int RunConnector(const ConnectorConfig& config, sidecar::Telemetry& telemetry, std::atomic<bool>& stop) {
   auto fail = [&](const std::string& message) {
     telemetry.Error(message);
     telemetry.SetState(nats::TrackingState::kFailed, message);
-    telemetry.Close(milliseconds(5000));
+    telemetry.Close();
     return 1;
   };
-  if (!config.metrics_addr.empty()) {
-    try {
-      telemetry.ServeMetrics(config.metrics_addr);
-    } catch (const std::runtime_error& e) {
-      return fail(e.what());
-    }
-  }
 
   ServerFacts facts;
   try {
@@ -472,7 +463,7 @@ int RunConnector(const ConnectorConfig& config, const std::atomic<bool>& stop) {
     if (!unmatched.empty()) {
       for (const auto& p : unmatched) telemetry.Error(p);
       telemetry.SetState(nats::TrackingState::kFailed, unmatched.front());
-      telemetry.Close(milliseconds(5000));
+      telemetry.Close();
       return 2;
     }
     if (facts.server_id == config.replica_server_id) {
@@ -484,23 +475,19 @@ int RunConnector(const ConnectorConfig& config, const std::atomic<bool>& stop) {
     return fail(e.what());
   }
 
+  // Outlives the try block, so that a fatal error still reaches the logs stream and the status.
+  std::unique_ptr<sidecar::Runtime> runtime_owner;
   try {
-    nats::Connection nats(config.nats);
-    if (!nats.WaitConnected(milliseconds(10000))) {
-      return fail(nats.NotConnectedMessage() + " (waited 10 s)");
-    }
-    telemetry.AttachNats(nats);
-    nats::EnsureTrackingStream(nats, config.tracking, config.stream);
-    nats::OffsetStore offsets(nats);
-    nats::Publisher publisher(nats, nats::TrackingStreamName(config.tracking));
-    ChangeEmitter emitter(config.tracking, publisher, offsets, telemetry);
+    runtime_owner = std::make_unique<sidecar::Runtime>(config.runtime, telemetry, &stop);
+    sidecar::Runtime& runtime = *runtime_owner;
+    ChangeEmitter emitter(config.tracking, runtime);
 
     // Where the stream stopped decides what comes first: the rest of a snapshot, streaming
     // after the last event, or (empty stream) a snapshot or the current binlog position.
     std::optional<SnapshotResume> snapshot_resume;
     std::optional<BinlogPosition> stream_from;
     bool snapshot_needed = false;
-    if (auto last = nats::ReadLastPosition(nats, config.tracking)) {
+    if (auto last = runtime.LastEvent()) {
       if (auto snap = SnapshotPosition::Parse(last->position)) {
         snapshot_resume = SnapshotResume{*snap, last->table, last->key};
         snapshot_needed = true;
@@ -527,7 +514,7 @@ int RunConnector(const ConnectorConfig& config, const std::atomic<bool>& stop) {
                   " is not supported for mysql: use initial, no_data or never");
     }
 
-    Streamer streamer(config, stop, facts, publisher, emitter, telemetry);
+    Streamer streamer(config, stop, facts, runtime, emitter, telemetry);
     milliseconds backoff(500);
     bool streaming = false;
     while (!stop.load()) {
@@ -548,8 +535,10 @@ int RunConnector(const ConnectorConfig& config, const std::atomic<bool>& stop) {
       } catch (const SourceError& e) {
         if (stop.load()) break;
         if (!e.retriable()) {
-          emitter.Finish(milliseconds(30000));
-          return fail(e.what());
+          telemetry.Error(e.what());
+          telemetry.SetState(nats::TrackingState::kFailed, e.what());
+          runtime.Finish(milliseconds(30000), nats::TrackingState::kFailed);
+          return 1;
         }
         telemetry.SetState(nats::TrackingState::kRetrying, e.what());
         telemetry.Warn(std::string(e.what()) + "; retrying in " + std::to_string(backoff.count()) +
@@ -565,16 +554,14 @@ int RunConnector(const ConnectorConfig& config, const std::atomic<bool>& stop) {
         }
         for (auto waited = milliseconds(0); waited < backoff && !stop.load();
              waited += milliseconds(100)) {
-          publisher.Poll(milliseconds(100));
+          runtime.Poll(milliseconds(100));
         }
         backoff = std::min(backoff * 2, milliseconds(30000));
       }
     }
-    emitter.Finish(milliseconds(30000));
     telemetry.Info("stopped after " + (emitter.Last().position.empty() ? std::string("nothing")
                                                                        : emitter.Last().position));
-    telemetry.SetState(nats::TrackingState::kStopped);
-    telemetry.Close(milliseconds(5000));
+    runtime.Finish(milliseconds(30000), nats::TrackingState::kStopped);
     return 0;
   } catch (const nats::NatsError& e) {
     return fail(e.what());

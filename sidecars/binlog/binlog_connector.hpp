@@ -14,10 +14,10 @@
 #include <string>
 
 #include "dbct/config/name_filter.hpp"
-#include "dbct/nats/connection.hpp"
-#include "dbct/nats/stream.hpp"
 #include "dbct/values/modes.hpp"
 #include "mysql_client.hpp"
+#include "sidecar_runtime.hpp"
+#include "telemetry.hpp"
 
 namespace dbct::binlog {
 
@@ -32,20 +32,19 @@ struct ConnectorConfig {
   values::ValueModes modes;
   std::string snapshot_mode = "initial";
   std::string skipped_operations = "t";
-  nats::NatsSettings nats;
-  nats::StreamSettings stream;
+  sidecar::RuntimeSettings runtime;  // NATS and the stream
   bool provide_transaction_metadata = false;
   std::chrono::milliseconds heartbeat_interval{0};  // 0: no heartbeats
-  std::string metrics_addr;  // --metrics-addr HOST:PORT; "" for none
 };
 
 // The replica server id when databaseServerId is not given: stable for a tracking name
 // (FNV-1a of the name), in 5400..4294967295 so it stays clear of the usual small ids.
 uint32_t DefaultReplicaServerId(const std::string& tracking_name);
 
-// Runs until `stop` is set (clean stop: in-flight publishes finished, exit code 0) or a fatal
-// error (message on stderr, exit code 1; 2 when an include list entry names nothing).
-int RunConnector(const ConnectorConfig& config, const std::atomic<bool>& stop);
+// Runs until `stop` is set by a signal or a stop request (clean stop: in-flight publishes
+// finished, exit code 0) or a fatal error (message on stderr, exit code 1; 2 when an include list
+// entry names nothing). Logs, status and metrics go through `telemetry`.
+int RunConnector(const ConnectorConfig& config, sidecar::Telemetry& telemetry, std::atomic<bool>& stop);
 
 }  // namespace dbct::binlog
 

@@ -1,20 +1,16 @@
 // The one writer of a tracking's stream subjects: takes rendered change events (from the
-// snapshot and from the binlog), hands them to the ordered publisher with Nats-Msg-Id =
-// "<tracking>:<position>", remembers what it handed over last (where a retry resumes), and
-// stores the acknowledged position in the offsets bucket. Counts what the status reports.
+// snapshot and from the binlog), hands them to the sidecars' common runtime (ordered publisher,
+// offsets bucket, status) with Nats-Msg-Id = "<tracking>:<position>", and remembers what it
+// handed over last (where a retry resumes).
 #ifndef DBCT_BINLOG_CHANGE_EMITTER_HPP
 #define DBCT_BINLOG_CHANGE_EMITTER_HPP
 
-#include <chrono>
 #include <cstdint>
-#include <deque>
 #include <string>
 #include <string_view>
 
 #include "dbct/envelope/json_writer.hpp"
-#include "dbct/nats/control.hpp"
-#include "dbct/nats/publisher.hpp"
-#include "telemetry.hpp"
+#include "sidecar_runtime.hpp"
 
 namespace dbct::binlog {
 
@@ -41,8 +37,7 @@ struct MysqlSourceFields {
 
 class ChangeEmitter {
  public:
-  ChangeEmitter(std::string tracking, nats::Publisher& publisher, nats::OffsetStore& offsets,
-                Telemetry& telemetry);
+  ChangeEmitter(std::string tracking, sidecar::Runtime& runtime);
 
   // Publishes one change event. `source_ts_ms` (the change's commit time) feeds lag_ms.
   void Send(std::string_view payload, std::string_view position, char op, std::string_view table,
@@ -52,11 +47,9 @@ class ChangeEmitter {
   void SendControl(std::string_view subject, std::string_view payload, std::string_view msg_id,
                    std::string_view position);
 
-  // Polls for acknowledgements; at most once a second (or when forced) stores the newest
+  // Polls for acknowledgements; at most once a second the runtime stores the newest
   // acknowledged position in the offsets bucket.
-  void CommitOffsets(bool force);
-  // Waits for every acknowledgement (up to `timeout`), then stores the offset.
-  void Finish(std::chrono::milliseconds timeout);
+  void CommitOffsets() { runtime_.Tick(); }
 
   const LastEvent& Last() const { return last_; }
   void SetLast(LastEvent last) { last_ = std::move(last); }
@@ -64,14 +57,9 @@ class ChangeEmitter {
  private:
   const std::string tracking_;
   const std::string subject_;
-  nats::Publisher& publisher_;
-  nats::OffsetStore& offsets_;
-  Telemetry& telemetry_;
-  uint64_t sequence_ = 0;
+  sidecar::Runtime& runtime_;
   std::string msg_id_;
   LastEvent last_;
-  std::deque<std::pair<uint64_t, std::string>> in_flight_positions_;  // position strings
-  std::chrono::steady_clock::time_point last_offset_commit_{};
 };
 
 }  // namespace dbct::binlog

@@ -89,7 +89,7 @@ struct HeldRow {
 }  // namespace
 
 SnapshotSource::SnapshotSource(const ConnectorConfig& config, const ServerFacts& facts,
-                               ChangeEmitter& emitter, Telemetry& telemetry,
+                               ChangeEmitter& emitter, sidecar::Telemetry& telemetry,
                                const std::atomic<bool>& stop)
     : config_(config), facts_(facts), emitter_(emitter), telemetry_(telemetry), stop_(stop) {}
 
@@ -262,7 +262,7 @@ std::optional<BinlogPosition> SnapshotSource::Run(const std::optional<SnapshotRe
       key.EndObject();
       emitter_.Send(w.View(), position_text, 'r', t.full_name,
                     t.map.primary_key.empty() ? std::string_view() : key.View(), 0);
-      emitter_.CommitOffsets(false);
+      emitter_.CommitOffsets();
     };
 
     while (MYSQL_ROW r = mysql_fetch_row(res)) {

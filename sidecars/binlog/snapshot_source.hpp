@@ -44,7 +44,7 @@ struct SnapshotResume {
 class SnapshotSource {
  public:
   SnapshotSource(const ConnectorConfig& config, const ServerFacts& facts, ChangeEmitter& emitter,
-                 Telemetry& telemetry, const std::atomic<bool>& stop);
+                 sidecar::Telemetry& telemetry, const std::atomic<bool>& stop);
 
   // Reads the snapshot (or its rest). Returns the binlog position to stream from, nullopt
   // when stopped. Throws SourceError (retriable when the connection was lost).
@@ -54,7 +54,7 @@ class SnapshotSource {
   const ConnectorConfig& config_;
   const ServerFacts& facts_;
   ChangeEmitter& emitter_;
-  Telemetry& telemetry_;
+  sidecar::Telemetry& telemetry_;
   const std::atomic<bool>& stop_;
 };
 

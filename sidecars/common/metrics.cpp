@@ -42,31 +42,6 @@ std::string PrometheusText(const std::string& tracking, const MetricValues& v) {
   return out;
 }
 
-void Metrics::CountEvents(uint64_t count, int64_t source_ts_ms) {
-  events_total_.fetch_add(count, std::memory_order_relaxed);
-  if (source_ts_ms > 0) lag_ms_.store(std::max<int64_t>(0, nats::NowMs() - source_ts_ms), std::memory_order_relaxed);
-}
-
-std::string Metrics::PrometheusText() {
-  MetricValues v;
-  v.events_total = events_total_.load(std::memory_order_relaxed);
-  v.lag_ms = lag_ms_.load(std::memory_order_relaxed);
-  v.in_flight = in_flight_.load(std::memory_order_relaxed);
-  v.state = state_.load(std::memory_order_relaxed);
-  {
-    std::lock_guard<std::mutex> lock(rate_mutex_);
-    const auto now = std::chrono::steady_clock::now();
-    const double seconds = std::chrono::duration<double>(now - rate_at_).count();
-    if (seconds >= 0.5) {
-      rate_ = static_cast<double>(v.events_total - rate_total_) / seconds;
-      rate_total_ = v.events_total;
-      rate_at_ = now;
-    }
-    v.events_per_sec = rate_;
-  }
-  return sidecar::PrometheusText(tracking_, v);
-}
-
 MetricsServer::MetricsServer(const std::string& address, Render render) : render_(std::move(render)) {
   const size_t colon = address.rfind(':');
   if (colon == std::string::npos) throw std::runtime_error("--metrics-addr \"" + address + "\" is not HOST:PORT");
@@ -145,10 +120,6 @@ void MetricsServer::Answer(int fd) {
     if (n <= 0) break;
     sent += static_cast<size_t>(n);
   }
-}
-
-void WaitForStop(const std::atomic<bool>& stop) {
-  while (!stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
 }
 
 }  // namespace dbct::sidecar

@@ -8,7 +8,7 @@ namespace dbct::cli {
 int RunDelete(const GlobalOptions& options, const DeleteOptions& remove) {
   int failed = 0, not_found = 0;
   for (const config::Resource& resource : LoadResourcesOrThrow(options, remove.paths)) {
-    switch (StopResourceTracking(options, resource, remove.drop_stream)) {
+    switch (StopResourceTracking(options, resource, remove.drop_stream, "dbct delete")) {
       case StopOutcome::kStopped:
         break;
       case StopOutcome::kNotFound:

@@ -132,7 +132,8 @@ int main(int argc, char** argv) {
       "Every other resource runs as `dbct-<type> --manifest FILE`, restarted with a growing\n"
       "delay (1 s up to 30 s) when it exits, its output prefixed with [NAME]; SIGTERM or Ctrl-C\n"
       "stops them all (SIGKILL after 15 s). A sidecar exiting with code 2 (bad input) is not\n"
-      "started again. Change a file and run again to apply the change.\n\n"
+      "started again, nor one that exits 0 on its own (stopped by dbct delete or untrack).\n"
+      "Change a file and run again to apply the change.\n\n"
       "Examples:\n  dbct run -f manifests/examples/postgres-orders.yaml\n"
       "  dbct run -f resources/            # every *.yaml and *.yml in it\n"
       "  dbct --nats-url nats://nats:4222 run -f mysql-shop.yaml\n\n"
@@ -147,8 +148,9 @@ int main(int argc, char** argv) {
                    "also delete each tracking's stream and the events in it");
   remove->footer(
       "postgres trackings are stopped with dbchangetracking.untrack() in their database. Other\n"
-      "types run as sidecar processes: stop the dbct run or service running them; delete then\n"
-      "only says so (and deletes the stream with --drop-stream once they are stopped).\n\n"
+      "types run as sidecar processes, here or on another machine: delete sends each a stop\n"
+      "request on NATS (subject dbchangetracking.control.NAME) and waits until it has flushed its\n"
+      "in-flight events, stored its position and exited 0 (dbct run does not start it again).\n\n"
       "Examples:\n  dbct delete -f orders.yaml\n  dbct delete -f resources/ --drop-stream\n\n"
       "Exit codes: 0 stopped, 1 a failure, 2 invalid resources or a tracking that does not exist.");
   remove->callback([&] { action = [&] { return dbct::cli::RunDelete(options, delete_options); }; });
@@ -164,7 +166,10 @@ int main(int argc, char** argv) {
   untrack->add_option("-f,--file", untrack_options.paths,
                       "find the resource NAME in this file or directory and use its database");
   untrack->footer(
+      "A tracking whose status (on NATS) says it runs as a sidecar is stopped with a stop request,\n"
+      "wherever it runs, as dbct delete does; -d or -f (or no such status) means postgres.\n\n"
       "Examples:\n  dbct untrack postgres-orders -d postgresql://app@db:5432/shop\n"
+      "  dbct untrack mysql-shop           # a sidecar, found through its status\n"
       "  PGHOST=db PGDATABASE=shop dbct untrack postgres-orders --drop-stream\n"
       "  dbct untrack postgres-orders -f resources/\n\n"
       "Exit codes: 0 stopped, 1 a database or NATS failure, 2 no tracking of that name.");

@@ -61,6 +61,7 @@ struct Supervisor::Child {
   Clock::time_point next_start{};  // when to start it (again)
   std::chrono::milliseconds backoff{0};
   bool given_up = false;
+  bool finished = false;  // exited 0 on its own: stopped on request
   int starts = 0;
 };
 
@@ -227,6 +228,12 @@ void Supervisor::Reaped(Child& child, int wait_status) {
     Say(child.spec.name, how);
     return;
   }
+  if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0) {
+    // Not asked by us: a stop request (dbct delete/untrack) or someone's SIGTERM ended it.
+    child.finished = true;
+    Say(child.spec.name, how + " (stopped on request); not starting it again");
+    return;
+  }
   if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == kSidecarBadInput) {
     child.given_up = true;
     Say(child.spec.name, how +
@@ -275,12 +282,18 @@ int Supervisor::Run() {
     }
     if (!stopping) {
       for (Child& child : children_) {
-        if (child.pid == 0 && !child.given_up && now >= child.next_start) Start(child);
+        if (child.pid == 0 && !child.given_up && !child.finished && now >= child.next_start)
+          Start(child);
       }
       if (std::all_of(children_.begin(), children_.end(),
-                      [](const Child& c) { return c.given_up; })) {
-        std::cerr << "dbct: no sidecar left to run" << std::endl;
-        return 1;
+                      [](const Child& c) { return c.given_up || c.finished; })) {
+        if (std::any_of(children_.begin(), children_.end(),
+                        [](const Child& c) { return c.given_up; })) {
+          std::cerr << "dbct: no sidecar left to run" << std::endl;
+          return 1;
+        }
+        std::cerr << "dbct: every sidecar stopped on request" << std::endl;
+        return 0;
       }
     }
 

@@ -1,6 +1,7 @@
 // Runs sidecar processes (dbct-<type> --manifest FILE), one per resource, and keeps them
-// running: a sidecar that exits is started again after a capped, growing delay; its output
-// lines are passed on prefixed with the resource's name; SIGTERM/SIGINT stop them all.
+// running: a sidecar that fails is started again after a capped, growing delay; one that exits
+// 0 on its own stopped on request (dbct delete/untrack sent it a stop request) and is not; its
+// output lines are passed on prefixed with the resource's name; SIGTERM/SIGINT stop them all.
 #ifndef DBCT_CLI_SIDECAR_SUPERVISOR_HPP
 #define DBCT_CLI_SIDECAR_SUPERVISOR_HPP
 
@@ -37,8 +38,9 @@ class Supervisor {
   Supervisor(const Supervisor&) = delete;
   Supervisor& operator=(const Supervisor&) = delete;
 
-  // Runs until a stop signal (returns 0 once every sidecar has stopped) or until every sidecar
-  // has given up with bad input (returns 1). Needs InstallStopHandlers() first.
+  // Runs until a stop signal (returns 0 once every sidecar has stopped) or until no sidecar is
+  // left to run: 1 when one gave up with bad input, else 0 (every one stopped on request).
+  // Needs InstallStopHandlers() first.
   int Run();
 
  private:

@@ -1,8 +1,11 @@
 #include "stop_tracking.hpp"
 
+#include <unistd.h>
+
 #include <iostream>
 
-#include "control_plane.hpp"
+#include "control_request.hpp"
+#include "dbct/nats/stream.hpp"
 #include "postgres_tracking.hpp"
 
 namespace dbct::cli {
@@ -18,47 +21,96 @@ void Done(const GlobalOptions& options, const std::string& name, const std::stri
   }
 }
 
-StopOutcome StopSidecarTracking(const GlobalOptions& options, const config::Resource& resource,
-                                bool drop_stream) {
-  GlobalOptions nats_options = options;
-  nats_options.nats_url = resource.nats.url;
-  if (!resource.nats.credentials.empty()) nats_options.credentials = resource.nats.credentials;
-  CliConnection nats = ConnectToNats(nats_options);
-  nats::KvStorePtr bucket = OpenStatusBucket(nats);
-  if (std::optional<nlohmann::json> status = ReadStatus(nats, bucket.get(), resource.name)) {
-    MarkStaleness(*status, NowMs());
-    const std::string state = status->value("state", std::string());
-    if (state != "stopped" && state != "failed" && state != kStateUnknown) {
-      std::cerr << "dbct: resource \"" << resource.name << "\" is " << state << " as "
-                << "dbct-" << config::SourceTypeName(resource.type) << " on host "
-                << FieldText(*status, "host") << " (pid " << FieldText(*status, "pid")
-                << "); stop that process (the dbct run or service running it), then delete "
-                   "again"
-                << std::endl;
+std::string ThisHost() {
+  char buffer[256] = {0};
+  if (gethostname(buffer, sizeof buffer - 1) != 0) return "?";
+  return buffer;
+}
+
+void Failed(const std::string& name, const std::string& message) {
+  std::cerr << "dbct: resource \"" << name << "\" " << message << std::endl;
+}
+
+std::string Seconds(std::chrono::milliseconds ms) { return std::to_string(ms.count() / 1000) + " s"; }
+
+}  // namespace
+
+StopOutcome StopSidecarTracking(const GlobalOptions& options, CliConnection& nats,
+                                const std::string& name, const std::string& type,
+                                bool drop_stream, const std::string& command) {
+  const std::string program = "dbct-" + type;
+  const std::string stream = nats::TrackingStreamName(name);
+  const sidecar::StopAnswer answer =
+      sidecar::RequestStop(*nats, name, command + " on host " + ThisHost(), kStopAnswerTimeout,
+                           kStopFinishTimeout);
+  const std::string where = program + " on host " + (answer.host.empty() ? "?" : answer.host) +
+                            " (pid " + std::to_string(answer.pid) + ")";
+  std::string stopped;
+  switch (answer.outcome) {
+    case sidecar::StopOutcome::kStopped:
+      stopped = where + " stopped" +
+                (answer.position.empty() ? std::string() : " at " + answer.position);
+      break;
+    case sidecar::StopOutcome::kNoAnswer:
+      Failed(name, "has a listener on " + sidecar::ControlSubject(name) +
+                       " that did not answer the stop request within " +
+                       Seconds(kStopAnswerTimeout) + "; run delete again");
       return StopOutcome::kFailed;
+    case sidecar::StopOutcome::kNotFinished:
+      Failed(name, "is stopping as " + where + " but did not finish within " +
+                       Seconds(kStopFinishTimeout) + "; see dbct flows status " + name);
+      return StopOutcome::kFailed;
+    case sidecar::StopOutcome::kFailed:
+      Failed(name, "did not stop cleanly as " + where + ": " + answer.error);
+      return StopOutcome::kFailed;
+    case sidecar::StopOutcome::kNoSidecar: {
+      // No sidecar listens: one that predates stop requests, or one not connected to NATS
+      // now. When its status says it still runs, say where.
+      nats::KvStorePtr bucket = OpenStatusBucket(nats);
+      if (std::optional<nlohmann::json> status = ReadStatus(nats, bucket.get(), name)) {
+        MarkStaleness(*status, NowMs());
+        const std::string state = status->value("state", std::string());
+        if (state != "stopped" && state != "failed" && state != kStateUnknown) {
+          Failed(name, "is " + state + " as " + program + " on host " + FieldText(*status, "host") +
+                           " (pid " + FieldText(*status, "pid") + ") but did not answer a stop request on " +
+                           sidecar::ControlSubject(name) +
+                           "; stop that process (the dbct run or service running it), then run " +
+                           command + " again");
+          return StopOutcome::kFailed;
+        }
+      }
+      break;
     }
   }
-  const std::string stream = resource.StreamName();
   if (!drop_stream) {
-    Done(options, resource.name, "none",
-         "not running; its stream " + stream + " stays (--drop-stream deletes it)");
+    if (stopped.empty()) {
+      Done(options, name, "none", "not running; its stream " + stream + " stays (--drop-stream deletes it)");
+    } else {
+      Done(options, name, "stopped", stopped + "; its stream " + stream + " stays");
+    }
     return StopOutcome::kStopped;
   }
   if (DeleteStream(nats, stream)) {
-    Done(options, resource.name, "stream-deleted", "stream " + stream + " deleted");
+    Done(options, name, stopped.empty() ? "stream-deleted" : "stopped",
+         (stopped.empty() ? std::string() : stopped + "; ") + "stream " + stream + " deleted");
   } else {
-    Done(options, resource.name, "none", "not running and has no stream " + stream);
+    Done(options, name, stopped.empty() ? "none" : "stopped",
+         stopped.empty() ? "not running and has no stream " + stream : stopped + "; it has no stream " + stream);
   }
   return StopOutcome::kStopped;
 }
 
-}  // namespace
-
 StopOutcome StopResourceTracking(const GlobalOptions& options, const config::Resource& resource,
-                                 bool drop_stream) {
+                                 bool drop_stream, const std::string& command) {
   try {
-    if (resource.type != config::SourceType::kPostgres)
-      return StopSidecarTracking(options, resource, drop_stream);
+    if (resource.type != config::SourceType::kPostgres) {
+      GlobalOptions nats_options = options;
+      nats_options.nats_url = resource.nats.url;
+      if (!resource.nats.credentials.empty()) nats_options.credentials = resource.nats.credentials;
+      CliConnection nats = ConnectToNats(nats_options);
+      return StopSidecarTracking(options, nats, resource.name,
+                                 std::string(config::SourceTypeName(resource.type)), drop_stream, command);
+    }
     const PgConnection pg = PgConnection::ForResource(resource);
     if (!Untrack(pg, resource.name, drop_stream)) {
       std::cerr << "dbct: no tracking named \"" << resource.name << "\" in " << pg.description()
@@ -73,6 +125,8 @@ StopOutcome StopResourceTracking(const GlobalOptions& options, const config::Res
   } catch (const PostgresError& e) {
     std::cerr << "dbct: resource \"" << resource.name << "\": " << e.what() << std::endl;
   } catch (const CliError& e) {
+    std::cerr << "dbct: resource \"" << resource.name << "\": " << e.what() << std::endl;
+  } catch (const nats::NatsError& e) {
     std::cerr << "dbct: resource \"" << resource.name << "\": " << e.what() << std::endl;
   }
   return StopOutcome::kFailed;

@@ -1,5 +1,8 @@
 // dbct untrack NAME [--drop-stream] [-d CONNINFO | -f PATH]: stops one tracking by name.
+// Without -d or -f, a tracking whose status (on NATS) says it runs as a sidecar is stopped with
+// a stop request; any other goes to the database of the PG* environment variables.
 #include <iostream>
+#include <optional>
 
 #include "commands.hpp"
 #include "control_plane.hpp"
@@ -8,6 +11,32 @@
 #include "stop_tracking.hpp"
 
 namespace dbct::cli {
+namespace {
+
+// A connection to NATS and the type of tracking `name` when its status says it is a sidecar's;
+// nullopt when it has no status, is a postgres tracking, or NATS cannot be reached (then the
+// database decides).
+struct SidecarTracking {
+  CliConnection nats;
+  std::string type;
+};
+std::optional<SidecarTracking> FindSidecarTracking(const GlobalOptions& options, const std::string& name) {
+  try {
+    CliConnection nats = ConnectToNats(options);
+    nats::KvStorePtr bucket = OpenStatusBucket(nats);
+    const std::optional<nlohmann::json> status = ReadStatus(nats, bucket.get(), name);
+    if (!status) return std::nullopt;
+    std::string type = status->value("type", std::string());
+    if (type.empty() || type == "postgres") return std::nullopt;
+    return SidecarTracking{std::move(nats), std::move(type)};
+  } catch (const CliError&) {
+    return std::nullopt;
+  } catch (const nats::NatsError&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace
 
 int RunUntrack(const GlobalOptions& options, const UntrackOptions& untrack) {
   CheckTrackingName(untrack.name);
@@ -16,12 +45,19 @@ int RunUntrack(const GlobalOptions& options, const UntrackOptions& untrack) {
       throw BadInput("give either -f (the resource's file) or -d (a database), not both");
     for (const config::Resource& resource : LoadResourcesOrThrow(options, untrack.paths)) {
       if (resource.name != untrack.name) continue;
-      const StopOutcome outcome = StopResourceTracking(options, resource, untrack.drop_stream);
+      const StopOutcome outcome = StopResourceTracking(options, resource, untrack.drop_stream, "dbct untrack");
       return StopExitCode(outcome == StopOutcome::kFailed, outcome == StopOutcome::kNotFound);
     }
     std::string joined;
     for (const std::string& path : untrack.paths) joined += (joined.empty() ? "" : ", ") + path;
     throw BadInput("no resource named \"" + untrack.name + "\" in " + joined);
+  }
+  if (untrack.conninfo.empty()) {
+    if (auto sidecar = FindSidecarTracking(options, untrack.name)) {
+      const StopOutcome outcome = StopSidecarTracking(options, sidecar->nats, untrack.name, sidecar->type,
+                                                      untrack.drop_stream, "dbct untrack");
+      return StopExitCode(outcome == StopOutcome::kFailed, outcome == StopOutcome::kNotFound);
+    }
   }
   try {
     const PgConnection pg = PgConnection::ForConninfo(untrack.conninfo);

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "dbct/nats/control.hpp"
-#include "dbct/nats/publisher.hpp"
+#include "dbct/nats/stream.hpp"
 #include "progress_keeper.hpp"
 #include "start_plan.hpp"
 
@@ -19,156 +19,73 @@ namespace dbct::mongodb {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
+int64_t NowMs() { return nats::NowMs(); }
 
-// Logs to stderr, and to the logs stream once NATS is there.
-class Logger {
- public:
-  explicit Logger(std::string name) : name_(std::move(name)) {}
-  void Attach(nats::Connection& connection) { publisher_ = std::make_unique<nats::LogPublisher>(&connection, name_); }
-  void Info(const std::string& m) { Log(nats::LogLevel::kInfo, m); }
-  void Warning(const std::string& m) { Log(nats::LogLevel::kWarning, m); }
-  void Error(const std::string& m) { Log(nats::LogLevel::kError, m); }
-
- private:
-  void Log(nats::LogLevel level, const std::string& m) {
-    if (publisher_) {
-      publisher_->Log(level, m);
-    } else {
-      const char* label = level == nats::LogLevel::kError     ? "ERROR"
-                          : level == nats::LogLevel::kWarning ? "WARNING"
-                                                              : "INFO";
-      std::fprintf(stderr, "%s: %s\n", label, m.c_str());
-      std::fflush(stderr);
-    }
-  }
-  std::string name_;
-  std::unique_ptr<nats::LogPublisher> publisher_;
-};
-
-// Change events -> JetStream, in order; the offsets bucket follows the ack watermark.
+// Translations -> the runtime (JetStream, in order; the offsets bucket follows the ack
+// watermark). Remembers the last position handed over.
 class EventPublisher {
  public:
-  EventPublisher(nats::Connection& connection, const std::string& tracking, sidecar::Metrics* metrics,
-                 milliseconds confirm_delay)
-      : tracking_(tracking),
-        metrics_(metrics),
-        subject_(nats::TrackingSubject(tracking)),
+  EventPublisher(sidecar::Runtime& runtime, const std::string& tracking)
+      : runtime_(runtime),
+        tracking_(tracking),
         tx_subject_(nats::TransactionSubject(tracking)),
-        heartbeat_subject_(nats::HeartbeatSubject(tracking)),
-        publisher_(connection, nats::TrackingStreamName(tracking)),
-        offsets_(connection),
-        offsets_tracker_(confirm_delay) {}
+        heartbeat_subject_(nats::HeartbeatSubject(tracking)) {}
 
   void Publish(const Translation& t) {
     for (const auto& tx : t.transaction_events) {
       // Boundary events carry no Dbct-Position: resume reads the last change event.
       const bool begin = tx.find("\"BEGIN\"") != std::string::npos;
       msg_id_ = tracking_ + ":" + t.position + (begin ? ":tx-begin" : ":tx-end-before");
-      Send(tx_subject_, tx, msg_id_, "", "", "", "");
+      sidecar::Event event;
+      event.subject = tx_subject_;
+      event.payload = tx;
+      event.msg_id = msg_id_;
+      runtime_.Publish(event);
     }
     msg_id_ = tracking_ + ":" + (t.msg_id.empty() ? t.position : t.msg_id);
     const char op[2] = {t.op, '\0'};
-    Send(subject_, t.value, msg_id_, t.position, op, t.ns, t.key);
-    offsets_tracker_.Sent(sequence_, t.position);
+    sidecar::Event event;
+    event.payload = t.value;
+    event.msg_id = msg_id_;
+    event.position = t.position;
+    event.op = op;
+    event.table = t.ns;
+    event.key = t.key;
+    event.source_ts_ms = t.source_ts_ms;
+    runtime_.Publish(event);
     last_position_ = t.position;
-    ++events_total_;
-    last_event_ms_ = NowMs();
-    if (t.source_ts_ms > 0) lag_ms_ = std::max<int64_t>(0, last_event_ms_ - t.source_ts_ms);
-    if (metrics_) metrics_->CountEvents(1, t.source_ts_ms);
   }
 
-  // The change stream moved to `token` without a captured change (idle_progress).
-  void Idle(const std::string& token) { offsets_tracker_.Idle(token); }
+  // The change stream moved to `token` without a captured change (idle progress): stored once
+  // everything sent before it is acknowledged.
+  void Idle(const std::string& token) { runtime_.NotePosition(token); }
 
-  // An empty batch: nothing is waiting at the source.
-  void CaughtUp() {
-    lag_ms_ = 0;
-    if (metrics_) metrics_->SetLag(0);
-  }
-
+  // Debezium keeps the position in the heartbeat record's offset: Dbct-Position says it here.
   void Heartbeat(const HeartbeatMessage& h) {
-    Send(heartbeat_subject_, h.value, h.msg_id, offsets_tracker_.current(), "", "", h.key);
+    sidecar::Event event;
+    event.subject = heartbeat_subject_;
+    event.payload = h.value;
+    event.msg_id = h.msg_id;
+    event.position = runtime_.CurrentPosition();
+    event.key = h.key;
+    runtime_.Publish(event);
   }
 
-  void Commit(bool force) {
-    const auto now = Clock::now();
-    if (!force && now - last_commit_ < milliseconds(1000)) {
-      publisher_.Poll();
-      return;
-    }
-    last_commit_ = now;
-    const uint64_t watermark = publisher_.Poll();
-    if (metrics_) metrics_->SetInFlight(sequence_ - watermark);
-    const std::string acked = offsets_tracker_.Acked(watermark);
-    if (!acked.empty()) {
-      try {
-        offsets_.Put(tracking_, acked);
-      } catch (const nats::NatsError&) {
-        // The stream's last Dbct-Position is the source of truth; the bucket is informative.
-      }
-    }
-  }
-
-  bool Finish(milliseconds timeout) {
-    const bool flushed = publisher_.Flush(timeout);
-    Commit(true);
-    return flushed;
-  }
-
-  void Poll(milliseconds wait) { publisher_.Poll(wait); }
+  void Commit() { runtime_.Tick(); }
+  void Poll(milliseconds wait) { runtime_.Poll(wait); }
   const std::string& last_position() const { return last_position_; }
-  const std::string& current_position() const { return offsets_tracker_.current(); }
-  int64_t lag_ms() const { return lag_ms_; }
-  uint64_t events_total() const { return events_total_; }
-  int64_t last_event_ms() const { return last_event_ms_; }
+  const std::string& current_position() const { return runtime_.CurrentPosition(); }
 
  private:
-  void Send(const std::string& subject, std::string_view payload, std::string_view msg_id, std::string_view position,
-            std::string_view op, std::string_view table, std::string_view key) {
-    nats::OutgoingMessage m;
-    m.sequence = ++sequence_;
-    m.subject = subject;
-    m.payload = payload;
-    m.msg_id = msg_id;
-    m.position = position;
-    m.op = op;
-    m.table = table;
-    m.key = key;
-    publisher_.Publish(m);
-  }
-
+  sidecar::Runtime& runtime_;
   const std::string tracking_;
-  sidecar::Metrics* const metrics_;  // may be null
-  const std::string subject_;
   const std::string tx_subject_;
   const std::string heartbeat_subject_;
-  nats::Publisher publisher_;
-  nats::OffsetStore offsets_;
-  OffsetTracker offsets_tracker_;
   std::string msg_id_;
-  uint64_t sequence_ = 0;
-  int64_t lag_ms_ = -1;
   std::string last_position_;
-  uint64_t events_total_ = 0;
-  int64_t last_event_ms_ = 0;
-  Clock::time_point last_commit_{};
 };
-
-// Connects to NATS and makes sure the tracking's stream exists. Throws NatsError.
-std::unique_ptr<nats::Connection> ConnectNats(const ConnectorConfig& config) {
-  auto connection = std::make_unique<nats::Connection>(config.nats);
-  if (!connection->WaitConnected(milliseconds(10000))) {
-    throw nats::NatsError(connection->NotConnectedMessage() + " (waited 10 s)", true);
-  }
-  nats::EnsureTrackingStream(*connection, config.tracking, config.stream);
-  return connection;
-}
 
 WatchOptions MakeWatchOptions(const ConnectorConfig& config) {
   WatchOptions o;
@@ -184,8 +101,8 @@ WatchOptions MakeWatchOptions(const ConnectorConfig& config) {
 class Capture {
  public:
   Capture(const ConnectorConfig& config, const std::atomic<bool>& stop, MongoSource& source,
-          EventPublisher& publisher, nats::StatusReporter& status, Logger& log)
-      : config_(config), stop_(stop), source_(source), publisher_(publisher), status_(status), log_(log),
+          EventPublisher& publisher, sidecar::Telemetry& telemetry)
+      : config_(config), stop_(stop), source_(source), publisher_(publisher), log_(telemetry),
         translator_(config.translator),
         heartbeats_(config.tracking, config.heartbeat_interval) {}
 
@@ -193,8 +110,7 @@ class Capture {
   // start point) or now. Returns where the stream starts, or nullopt when stopped first.
   // Throws SourceError.
   std::optional<StreamStart> Snapshot(std::optional<OperationTime> redo_at) {
-    state_ = nats::TrackingState::kSnapshotting;
-    snapshot_at_ = redo_at;
+    log_.SetState(nats::TrackingState::kSnapshotting);
     const OperationTime at = redo_at ? *redo_at : source_.CurrentOperationTime();
     snapshot_at_ = at;
     std::vector<std::pair<std::string, std::string>> collections;
@@ -205,7 +121,7 @@ class Capture {
               std::to_string(at.t) + "," + std::to_string(at.i));
     if (collections.empty()) {
       // MongoDB creates collections on their first write, so this is no error (as in Debezium).
-      log_.Warning("no existing collection matches the database and collection include/exclude lists: "
+      log_.Warn("no existing collection matches the database and collection include/exclude lists: "
                    "only collections created later will be captured; check the lists if that is unexpected");
     }
     MongoPosition position;
@@ -224,8 +140,7 @@ class Capture {
       publisher_.Publish(t);
       bson_destroy(held.doc);
       held.doc = nullptr;
-      publisher_.Commit(false);
-      MaybeReport();
+      publisher_.Commit();
     };
     for (const auto& [db, coll] : collections) {
       struct Visitor : MongoSource::DocumentVisitor {
@@ -263,7 +178,7 @@ class Capture {
 
   // Streams changes from `start` until stopped. Throws SourceError.
   void Stream(StreamStart start) {
-    state_ = nats::TrackingState::kStreaming;
+    log_.SetState(nats::TrackingState::kStreaming);
     resume_ = start;
     auto stream = source_.Watch(MakeWatchOptions(config_), start);
     while (!stop_.load()) {
@@ -275,7 +190,7 @@ class Capture {
           resume_.kind = StreamStart::Kind::kAfterToken;
           resume_.resume_token = t.position;
         } else if (t.outcome == Outcome::kInvalidate) {
-          log_.Warning(t.reason + "; reopening it after the last event");
+          log_.Warn(t.reason + "; reopening it after the last event");
           bson_iter_t it;
           if (bson_iter_init_find(&it, doc, "_id") && BSON_ITER_HOLDS_DOCUMENT(&it)) {
             uint32_t len = 0;
@@ -292,16 +207,15 @@ class Capture {
           KeepIdleToken(*stream);
         }
       } else {
-        publisher_.CaughtUp();
+        log_.CaughtUp();
         KeepIdleToken(*stream);
       }
       if (config_.heartbeat_interval.count() > 0) {
-        if (const HeartbeatMessage* h = heartbeats_.Due(Clock::now(), NowMs(), publisher_.current_position())) {
+        if (const HeartbeatMessage* h = heartbeats_.Due(Heartbeats::Clock::now(), NowMs(), publisher_.current_position())) {
           publisher_.Heartbeat(*h);
         }
       }
-      publisher_.Commit(false);
-      MaybeReport();
+      publisher_.Commit();
     }
   }
 
@@ -318,38 +232,18 @@ class Capture {
   const StreamStart& resume() const { return resume_; }
   // The start point of the last snapshot begun: a retry takes it again from there.
   const std::optional<OperationTime>& snapshot_at() const { return snapshot_at_; }
-  void Report(nats::TrackingState state, const std::string& error = "") {
-    nats::TrackingStatus s;
-    s.name = config_.tracking;
-    s.type = "mongodb";
-    s.state = state;
-    s.position = publisher_.last_position();
-    s.events_total = publisher_.events_total();
-    s.last_event_at_ms = publisher_.last_event_ms();
-    s.lag_ms = publisher_.lag_ms();
-    s.last_error = error;
-    if (config_.metrics) config_.metrics->SetState(state);
-    status_.Report(s);
-    last_report_ = Clock::now();
-  }
 
  private:
-  void MaybeReport() {
-    if (Clock::now() - last_report_ >= std::chrono::seconds(5)) Report(state_);
-  }
 
   const ConnectorConfig& config_;
   const std::atomic<bool>& stop_;
   MongoSource& source_;
   EventPublisher& publisher_;
-  nats::StatusReporter& status_;
-  Logger& log_;
+  sidecar::Telemetry& log_;  // logs and status
   ChangeTranslator translator_;
   Heartbeats heartbeats_;
   std::optional<OperationTime> snapshot_at_;
   StreamStart resume_;
-  nats::TrackingState state_ = nats::TrackingState::kStarting;
-  Clock::time_point last_report_{};
 };
 
 // A replay line that is a whole aggregate or getMore reply of the change stream
@@ -394,8 +288,8 @@ bool ReadCursorReply(const bson_t& line, CursorReply* out) {
 
 }  // namespace
 
-int RunConnector(const ConnectorConfig& config, const std::atomic<bool>& stop) {
-  Logger log(config.tracking);
+int RunConnector(const ConnectorConfig& config, sidecar::Telemetry& telemetry, std::atomic<bool>& stop) {
+  sidecar::Telemetry& log = telemetry;
   std::unique_ptr<MongoSource> source;
   try {
     source = ConnectMongo(config.source);
@@ -413,17 +307,14 @@ int RunConnector(const ConnectorConfig& config, const std::atomic<bool>& stop) {
   }
 
   try {
-    auto nats_connection = ConnectNats(config);
-    log.Attach(*nats_connection);
-    nats::StatusReporter status(*nats_connection, config.tracking);
-    EventPublisher publisher(*nats_connection, config.tracking, config.metrics, config.confirm_delay);
-    Capture capture(config, stop, *source, publisher, status, log);
-    capture.Report(nats::TrackingState::kStarting);
+    sidecar::Runtime runtime(config.runtime, telemetry, &stop);
+    EventPublisher publisher(runtime, config.tracking);
+    Capture capture(config, stop, *source, publisher, telemetry);
     bool stop_after_snapshot = false;  // initial_only with the snapshot taken already
 
     // Where to start: the stream's last event, or the offsets entry when it is further on.
     std::optional<MongoPosition> stream_last;
-    if (auto last = nats::ReadLastPosition(*nats_connection, config.tracking)) {
+    if (auto last = runtime.LastEvent()) {
       stream_last = MongoPosition::Parse(last->position);
       if (!stream_last) {
         log.Error("the last event of stream \"" + nats::TrackingStreamName(config.tracking) +
@@ -433,13 +324,13 @@ int RunConnector(const ConnectorConfig& config, const std::atomic<bool>& stop) {
       }
     }
     std::optional<MongoPosition> offsets_entry;
-    if (auto entry = nats::OffsetStore(*nats_connection).Get(config.tracking)) {
+    if (auto entry = runtime.StoredPosition()) {
       offsets_entry = MongoPosition::Parse(*entry);
-      if (!offsets_entry) log.Warning("the offsets entry \"" + *entry + "\" is not a MongoDB position; ignored");
+      if (!offsets_entry) log.Warn("the offsets entry \"" + *entry + "\" is not a MongoDB position; ignored");
     }
     const StartPlan plan = PlanStart(stream_last, offsets_entry, config.snapshot_mode);
     if (plan.warning) {
-      log.Warning(plan.log);
+      log.Warn(plan.log);
     } else {
       log.Info(plan.log);
     }
@@ -467,25 +358,25 @@ int RunConnector(const ConnectorConfig& config, const std::atomic<bool>& stop) {
         if (stop.load()) break;
         if (e.history_lost()) {
           if (config.snapshot_mode == "when_needed") {
-            log.Warning(std::string(e.what()) + "; snapshotMode when_needed: taking a new snapshot");
+            log.Warn(std::string(e.what()) + "; snapshotMode when_needed: taking a new snapshot");
             need_snapshot = true;
             redo_at.reset();
             continue;
           }
           log.Error(std::string(e.what()) + ": set snapshotMode to when_needed to take a new snapshot, "
                     "or delete the tracking's stream and its dbchangetracking-offsets entry to start over");
-          capture.Report(nats::TrackingState::kFailed, e.what());
-          publisher.Finish(milliseconds(30000));
+          log.SetState(nats::TrackingState::kFailed, e.what());
+          runtime.Finish(milliseconds(30000), nats::TrackingState::kFailed);
           return 1;
         }
         if (!e.retriable()) {
           log.Error(e.what());
-          capture.Report(nats::TrackingState::kFailed, e.what());
-          publisher.Finish(milliseconds(30000));
+          log.SetState(nats::TrackingState::kFailed, e.what());
+          runtime.Finish(milliseconds(30000), nats::TrackingState::kFailed);
           return 1;
         }
-        log.Warning(std::string(e.what()) + "; retrying in " + std::to_string(backoff.count()) + " ms");
-        capture.Report(nats::TrackingState::kRetrying, e.what());
+        log.Warn(std::string(e.what()) + "; retrying in " + std::to_string(backoff.count()) + " ms");
+        log.SetState(nats::TrackingState::kRetrying, e.what());
         if (need_snapshot) {
           redo_at = capture.snapshot_at();
         } else {
@@ -497,25 +388,14 @@ int RunConnector(const ConnectorConfig& config, const std::atomic<bool>& stop) {
         backoff = std::min(backoff * 2, milliseconds(30000));
       } catch (const ChangeFormatError& e) {
         log.Error(std::string("unexpected change event from MongoDB: ") + e.what());
-        capture.Report(nats::TrackingState::kFailed, e.what());
-        publisher.Finish(milliseconds(30000));
+        log.SetState(nats::TrackingState::kFailed, e.what());
+        runtime.Finish(milliseconds(30000), nats::TrackingState::kFailed);
         return 1;
       }
     }
-    publisher.Finish(milliseconds(30000));
-    nats::TrackingStatus s;
-    s.name = config.tracking;
-    s.type = "mongodb";
-    s.state = nats::TrackingState::kStopped;
-    if (config.metrics) config.metrics->SetState(s.state);
-    s.position = publisher.last_position();
-    s.events_total = publisher.events_total();
-    try {
-      status.ReportAndWait(s);
-    } catch (const nats::NatsError&) {
-    }
     log.Info("stopped after " + (publisher.last_position().empty() ? std::string("no events")
                                                                    : publisher.last_position()));
+    runtime.Finish(milliseconds(30000), nats::TrackingState::kStopped);
     return 0;
   } catch (const nats::NatsError& e) {
     log.Error(e.what());
@@ -523,7 +403,8 @@ int RunConnector(const ConnectorConfig& config, const std::atomic<bool>& stop) {
   }
 }
 
-int RunReplay(const ConnectorConfig& config, const ReplayOptions& options, const std::atomic<bool>& stop) {
+int RunReplay(const ConnectorConfig& config, const ReplayOptions& options, sidecar::Telemetry& telemetry,
+              const std::atomic<bool>& stop) {
   std::ifstream file;
   std::istream* in = &std::cin;
   if (options.file != "-") {
@@ -534,12 +415,12 @@ int RunReplay(const ConnectorConfig& config, const ReplayOptions& options, const
     }
     in = &file;
   }
-  std::unique_ptr<nats::Connection> connection;
+  std::unique_ptr<sidecar::Runtime> runtime;
   std::unique_ptr<EventPublisher> publisher;
   try {
     if (options.publish) {
-      connection = ConnectNats(config);
-      publisher = std::make_unique<EventPublisher>(*connection, config.tracking, config.metrics, config.confirm_delay);
+      runtime = std::make_unique<sidecar::Runtime>(config.runtime, telemetry, nullptr);
+      publisher = std::make_unique<EventPublisher>(*runtime, config.tracking);
     }
     ChangeTranslator translator(config.translator);
     std::string line;
@@ -560,7 +441,7 @@ int RunReplay(const ConnectorConfig& config, const ReplayOptions& options, const
         if (t.outcome == Outcome::kEvent) {
           if (publisher) {
             publisher->Publish(t);
-            publisher->Commit(false);
+            publisher->Commit();
           } else {
             for (const auto& tx : t.transaction_events) std::fprintf(stdout, "%s\n", tx.c_str());
             std::fprintf(stdout, "%s\n", t.value.c_str());
@@ -582,7 +463,7 @@ int RunReplay(const ConnectorConfig& config, const ReplayOptions& options, const
           if (!reply.post_batch_token.empty()) {
             if (publisher) {
               publisher->Idle(reply.post_batch_token);
-              publisher->Commit(false);
+              publisher->Commit();
             } else {
               std::fprintf(stderr, "INFO: %s:%d: change stream at postBatchResumeToken %s\n", options.file.c_str(),
                            line_number, reply.post_batch_token.c_str());
@@ -597,11 +478,11 @@ int RunReplay(const ConnectorConfig& config, const ReplayOptions& options, const
       bson_destroy(&change);
     }
     std::fflush(stdout);
-    if (publisher && !publisher->Finish(std::chrono::milliseconds(30000))) {
+    if (runtime && !runtime->Finish(std::chrono::milliseconds(30000), nats::TrackingState::kStopped)) {
       std::fprintf(stderr, "ERROR: JetStream did not acknowledge every event within 30 s\n");
       return 1;
     }
-    if (config.metrics) config.metrics->SetState(nats::TrackingState::kStopped);
+    telemetry.SetState(nats::TrackingState::kStopped);
     return 0;
   } catch (const nats::NatsError& e) {
     std::fprintf(stderr, "ERROR: %s\n", e.what());

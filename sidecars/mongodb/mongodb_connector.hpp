@@ -1,8 +1,8 @@
 // dbct-mongodb's coordinator: snapshot, then change stream, through one translator and one
 // publisher, with exactly-once resume from the stream's last Dbct-Position.
 //
-// Flow (one direction): MongoSource (BSON) -> ChangeTranslator -> EventPublisher
-// (nats::Publisher) -> ack watermark -> offsets bucket. A retriable MongoDB error reopens the
+// Flow (one direction): MongoSource (BSON) -> ChangeTranslator -> EventPublisher -> the
+// sidecars' common runtime (nats::Publisher, ack watermark, offsets bucket, status). A retriable MongoDB error reopens the
 // change stream after the last event handed to the publisher.
 #ifndef DBCT_MONGODB_MONGODB_CONNECTOR_HPP
 #define DBCT_MONGODB_MONGODB_CONNECTOR_HPP
@@ -14,10 +14,9 @@
 #include <string>
 
 #include "change_translator.hpp"
-#include "dbct/nats/connection.hpp"
-#include "dbct/nats/stream.hpp"
-#include "metrics.hpp"
 #include "mongo_source.hpp"
+#include "sidecar_runtime.hpp"
+#include "telemetry.hpp"
 
 namespace dbct::mongodb {
 
@@ -32,14 +31,13 @@ struct ConnectorConfig {
   std::string snapshot_mode = "initial";
   std::chrono::milliseconds heartbeat_interval{0};  // heartbeatIntervalMs; 0: no heartbeats
   std::chrono::milliseconds confirm_delay{0};       // spec.nats.confirmDelay: offsets entry lag
-  nats::NatsSettings nats;
-  nats::StreamSettings stream;
-  sidecar::Metrics* metrics = nullptr;  // --metrics-addr's counters; not owned, may be null
+  sidecar::RuntimeSettings runtime;                 // NATS and the stream
 };
 
-// Live capture until `stop` (exit 0 after in-flight publishes finished) or a fatal error
-// (reason on stderr, exit 1).
-int RunConnector(const ConnectorConfig& config, const std::atomic<bool>& stop);
+// Live capture until `stop` is set by a signal or a stop request (exit 0 after in-flight
+// publishes finished) or a fatal error (reason on stderr, exit 1). Logs, status and metrics go
+// through `telemetry`.
+int RunConnector(const ConnectorConfig& config, sidecar::Telemetry& telemetry, std::atomic<bool>& stop);
 
 struct ReplayOptions {
   std::string file;  // change-stream documents, Extended JSON, one per line ("-": stdin)
@@ -49,7 +47,8 @@ struct ReplayOptions {
 
 // Translates a replay file: events to stdout, one JSON per line, or to NATS with publish.
 // Exit 0, 1 (NATS failure) or 2 (a line that is not a change-stream document).
-int RunReplay(const ConnectorConfig& config, const ReplayOptions& options, const std::atomic<bool>& stop);
+int RunReplay(const ConnectorConfig& config, const ReplayOptions& options, sidecar::Telemetry& telemetry,
+              const std::atomic<bool>& stop);
 
 }  // namespace dbct::mongodb
 

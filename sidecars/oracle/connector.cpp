@@ -10,6 +10,7 @@
 #include "oracle/replay_file.hpp"
 #include "oracle/snapshot_source.hpp"
 #include "oracle/start_plan.hpp"
+#include "runtime_sink.hpp"
 #include "session.hpp"
 #include "transaction_metadata.hpp"
 #include "dbct/nats/stream.hpp"
@@ -22,7 +23,6 @@ namespace dbct::oracle {
 
 namespace {
 
-using odbc::LogToStderr;
 using std::chrono::milliseconds;
 
 EmitterSettings MakeEmitterSettings(const Config& config) {
@@ -45,7 +45,8 @@ std::string Where(const Config& c) {
 
 }  // namespace
 
-int RunConnector(const Config& config, const odbc::RuntimeSettings& runtime_settings, const std::atomic<bool>& stop) {
+int RunConnector(const Config& config, const sidecar::RuntimeSettings& runtime_settings, sidecar::Telemetry& telemetry,
+                 std::atomic<bool>& stop) {
   odbc::Environment env;
   odbc::ConnectOptions options;
   options.login_timeout = std::chrono::seconds(15);
@@ -56,48 +57,48 @@ int RunConnector(const Config& config, const odbc::RuntimeSettings& runtime_sett
     odbc::Connection& c = session.Get();
     SetSessionFormats(c);
     PrerequisiteReport report = CheckPrerequisites(c, config, &tables);
-    for (const auto& w : report.warnings) LogToStderr("WARNING", w);
+    for (const auto& w : report.warnings) telemetry.Warn(w);
     if (!report.problems.empty()) {
-      for (const auto& p : report.problems) LogToStderr("ERROR", p);
+      for (const auto& p : report.problems) telemetry.Error(p);
       return 1;
     }
   } catch (const odbc::OdbcError& e) {
-    LogToStderr("ERROR", Where(config) + ": " + e.what());
+    telemetry.Error(Where(config) + ": " + e.what());
     return 1;
   }
 
   try {
-    odbc::SidecarRuntime runtime(runtime_settings);
+    sidecar::Runtime runtime(runtime_settings, telemetry, &stop);
     ChangeEmitter emitter(MakeEmitterSettings(config), tables);
     LogMinerSource source(tables, emitter, config.buffer_memory_limit);
-    auto sink = [&](const odbc::EmittedEvent& e) { runtime.Publish(e); };
+    const odbc::EventSink sink = odbc::PublishTo(runtime);
 
     std::string problem;
-    const std::optional<Position> resume = ChooseResume(runtime.LastStreamPosition(), runtime.StoredPosition(), &problem);
+    const std::optional<Position> resume = ChooseResume(odbc::LastStreamPosition(runtime), runtime.StoredPosition(), &problem);
     if (!problem.empty()) {
-      runtime.Log(nats::LogLevel::kError, problem);
+      telemetry.Error(problem);
       runtime.Finish(milliseconds(5000), nats::TrackingState::kFailed);
       return 1;
     }
     const StartPlan plan = PlanStart(resume, config.snapshot_mode);
     if (plan.step == StartPlan::Step::kMine) {
-      runtime.Log(nats::LogLevel::kInfo, "resuming after " + resume->ToString());
+      telemetry.Info("resuming after " + resume->ToString());
       emitter.ResumeAfter(resume);
       source.StartAt(plan.scn);
     } else if (plan.step == StartPlan::Step::kSnapshot) {
       if (plan.snapshot_stream_after) {
-        runtime.Log(nats::LogLevel::kInfo, "the snapshot stopped after row " + std::to_string(resume->tx_seq) +
+        telemetry.Info("the snapshot stopped after row " + std::to_string(resume->tx_seq) +
                                                ": taking it again; mining will start after SCN " +
                                                std::to_string(*plan.snapshot_stream_after));
       }
-      runtime.SetState(nats::TrackingState::kSnapshotting);
+      telemetry.SetState(nats::TrackingState::kSnapshotting);
       uint64_t scn = 0;
       if (!session.Run([&](odbc::Connection& c) { scn = RunSnapshot(c, tables, emitter, sink, plan.snapshot_stream_after); },
                        stop)) {
         runtime.Finish(milliseconds(30000), nats::TrackingState::kStopped);
         return 0;
       }
-      runtime.Log(nats::LogLevel::kInfo, "snapshot done: " + std::to_string(emitter.EventsEmitted()) +
+      telemetry.Info("snapshot done: " + std::to_string(emitter.EventsEmitted()) +
                                              " rows; mining after SCN " + std::to_string(scn));
       if (config.snapshot_mode == "initial_only") {
         runtime.Finish(milliseconds(30000), nats::TrackingState::kStopped);
@@ -129,10 +130,10 @@ int RunConnector(const Config& config, const odbc::RuntimeSettings& runtime_sett
       e.position = through_text;
       e.msg_id = heartbeat_id;
       e.subject = heartbeat_subject;
-      runtime.Publish(e);
+      sink(e);
     };
 
-    runtime.SetState(nats::TrackingState::kStreaming);
+    telemetry.SetState(nats::TrackingState::kStreaming);
     while (!stop.load()) {
       const bool ran = session.Run(
           [&](odbc::Connection& c) {
@@ -142,12 +143,11 @@ int RunConnector(const Config& config, const odbc::RuntimeSettings& runtime_sett
           stop,
           [&](const odbc::OdbcError& e, milliseconds delay) {
             source.Restart();
-            runtime.SetState(nats::TrackingState::kRetrying, e.what());
-            runtime.Log(nats::LogLevel::kWarning,
-                        std::string(e.what()) + "; reconnecting in " + std::to_string(delay.count()) + " ms");
+            telemetry.SetState(nats::TrackingState::kRetrying, e.what());
+            telemetry.Warn(std::string(e.what()) + "; reconnecting in " + std::to_string(delay.count()) + " ms");
           });
       if (!ran) break;
-      runtime.SetState(nats::TrackingState::kStreaming);
+      telemetry.SetState(nats::TrackingState::kStreaming);
       if (const std::optional<Position> through = source.ReadThrough()) {
         std::string text = through->ToString();
         if (text != through_text) {
@@ -164,33 +164,34 @@ int RunConnector(const Config& config, const odbc::RuntimeSettings& runtime_sett
     runtime.Finish(milliseconds(30000), nats::TrackingState::kStopped);
     return 0;
   } catch (const nats::NatsError& e) {
-    LogToStderr("ERROR", e.what());
+    telemetry.Error(e.what());
   } catch (const odbc::OdbcError& e) {
-    LogToStderr("ERROR", Where(config) + ": " + e.what());
+    telemetry.Error(Where(config) + ": " + e.what());
   } catch (const LostPositionError& e) {
-    LogToStderr("ERROR", e.what());
+    telemetry.Error(e.what());
   } catch (const RedoParseError& e) {
-    LogToStderr("ERROR", e.what());
+    telemetry.Error(e.what());
   } catch (const values::ValueError& e) {
-    LogToStderr("ERROR", e.what());
+    telemetry.Error(e.what());
   } catch (const SpillError& e) {
-    LogToStderr("ERROR", e.what());
+    telemetry.Error(e.what());
   }
   return 1;
 }
 
-int RunReplay(const Config& config, const odbc::RuntimeSettings& runtime_settings, const ReplayOptions& options) {
+int RunReplay(const Config& config, const sidecar::RuntimeSettings& runtime_settings, sidecar::Telemetry& telemetry,
+              const ReplayOptions& options) {
   ReplayInput input;
   {
     std::ifstream in(options.file);
     if (!in) {
-      LogToStderr("ERROR", "could not open replay file \"" + options.file + "\"");
+      telemetry.Error("could not open replay file \"" + options.file + "\"");
       return 2;
     }
     try {
       input = ReadReplay(in, options.file);
     } catch (const ReplayError& e) {
-      LogToStderr("ERROR", e.what());
+      telemetry.Error(e.what());
       return 2;
     }
   }
@@ -201,7 +202,7 @@ int RunReplay(const Config& config, const odbc::RuntimeSettings& runtime_setting
   }
   ChangeEmitter emitter(settings, input.tables);
   TransactionBuffer buffer(config.buffer_memory_limit);
-  std::unique_ptr<odbc::SidecarRuntime> runtime;
+  std::unique_ptr<sidecar::Runtime> runtime;
   std::string line;
   odbc::EventSink sink = [&](const odbc::EmittedEvent& e) {
     line.assign(e.payload);
@@ -210,8 +211,8 @@ int RunReplay(const Config& config, const odbc::RuntimeSettings& runtime_setting
   };
   try {
     if (options.publish) {
-      runtime = std::make_unique<odbc::SidecarRuntime>(runtime_settings);
-      sink = [&](const odbc::EmittedEvent& e) { runtime->Publish(e); };
+      runtime = std::make_unique<sidecar::Runtime>(runtime_settings, telemetry, nullptr);
+      sink = odbc::PublishTo(*runtime);
     }
     uint64_t last_scn = 0;
     for (LogMinerRow& row : input.rows) {
@@ -220,8 +221,8 @@ int RunReplay(const Config& config, const odbc::RuntimeSettings& runtime_setting
       if (auto tx = buffer.Add(std::move(row))) emitter.EmitTransaction(*tx, buffer.OldestOpenScn(scn), sink);
     }
     if (buffer.OpenTransactions() > 0) {
-      LogToStderr("WARNING", std::to_string(buffer.OpenTransactions()) +
-                                 " transaction(s) of " + options.file + " have no COMMIT or ROLLBACK: not emitted");
+      telemetry.Warn(std::to_string(buffer.OpenTransactions()) +
+                     " transaction(s) of " + options.file + " have no COMMIT or ROLLBACK: not emitted");
     }
     std::fflush(stdout);
     if (runtime) {
@@ -242,16 +243,16 @@ int RunReplay(const Config& config, const odbc::RuntimeSettings& runtime_setting
     }
     return 0;
   } catch (const RedoParseError& e) {
-    LogToStderr("ERROR", options.file + ": " + e.what());
+    telemetry.Error(options.file + ": " + e.what());
     return 2;
   } catch (const values::ValueError& e) {
-    LogToStderr("ERROR", options.file + ": " + e.what());
+    telemetry.Error(options.file + ": " + e.what());
     return 2;
   } catch (const SpillError& e) {
-    LogToStderr("ERROR", e.what());
+    telemetry.Error(e.what());
     return 1;
   } catch (const nats::NatsError& e) {
-    LogToStderr("ERROR", e.what());
+    telemetry.Error(e.what());
     return 1;
   }
 }

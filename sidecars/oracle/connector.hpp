@@ -9,10 +9,13 @@
 
 #include "oracle/config.hpp"
 #include "sidecar_runtime.hpp"
+#include "telemetry.hpp"
 
 namespace dbct::oracle {
 
-int RunConnector(const Config& config, const odbc::RuntimeSettings& runtime, const std::atomic<bool>& stop);
+// Logs and status go through `telemetry`; a stop request on the control subject sets `stop`.
+int RunConnector(const Config& config, const sidecar::RuntimeSettings& runtime, sidecar::Telemetry& telemetry,
+                 std::atomic<bool>& stop);
 
 struct ReplayOptions {
   std::string file;
@@ -20,7 +23,8 @@ struct ReplayOptions {
   std::optional<int64_t> event_time_ms;
 };
 
-int RunReplay(const Config& config, const odbc::RuntimeSettings& runtime, const ReplayOptions& options);
+int RunReplay(const Config& config, const sidecar::RuntimeSettings& runtime, sidecar::Telemetry& telemetry,
+              const ReplayOptions& options);
 
 }  // namespace dbct::oracle
 

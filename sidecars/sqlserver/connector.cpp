@@ -11,6 +11,7 @@
 #include "change_emitter.hpp"
 #include "connection_string.hpp"
 #include "replay_file.hpp"
+#include "runtime_sink.hpp"
 #include "session.hpp"
 #include "snapshot_source.hpp"
 #include "start_plan.hpp"
@@ -26,7 +27,6 @@ namespace dbct::sqlserver {
 namespace {
 
 using std::chrono::milliseconds;
-using odbc::LogToStderr;
 
 EmitterSettings MakeEmitterSettings(const Config& config) {
   EmitterSettings s;
@@ -48,7 +48,8 @@ std::string Where(const Config& c) {
 
 }  // namespace
 
-int RunConnector(const Config& config, const odbc::RuntimeSettings& runtime_settings, const std::atomic<bool>& stop) {
+int RunConnector(const Config& config, const sidecar::RuntimeSettings& runtime_settings, sidecar::Telemetry& telemetry,
+                 std::atomic<bool>& stop) {
   odbc::Environment env;
   odbc::ConnectOptions options;
   options.login_timeout = std::chrono::seconds(15);
@@ -60,26 +61,26 @@ int RunConnector(const Config& config, const odbc::RuntimeSettings& runtime_sett
   std::vector<CaptureInstance> instances;
   try {
     PrerequisiteReport report = CheckPrerequisites(session.Get(), config, &instances);
-    for (const auto& w : report.warnings) LogToStderr("WARNING", w);
+    for (const auto& w : report.warnings) telemetry.Warn(w);
     if (!report.problems.empty()) {
-      for (const auto& p : report.problems) LogToStderr("ERROR", p);
+      for (const auto& p : report.problems) telemetry.Error(p);
       return 1;
     }
   } catch (const odbc::OdbcError& e) {
-    LogToStderr("ERROR", Where(config) + ": " + e.what());
+    telemetry.Error(Where(config) + ": " + e.what());
     return 1;
   }
 
   try {
-    odbc::SidecarRuntime runtime(runtime_settings);
+    sidecar::Runtime runtime(runtime_settings, telemetry, &stop);
     ChangeEmitter emitter(MakeEmitterSettings(config), instances);
     StreamingSource source(instances, emitter, config.fetch_size);
-    auto sink = [&](const odbc::EmittedEvent& e) { runtime.Publish(e); };
+    const odbc::EventSink sink = odbc::PublishTo(runtime);
 
     std::string problem;
-    const std::optional<Position> resume = ChooseResume(runtime.LastStreamPosition(), runtime.StoredPosition(), &problem);
+    const std::optional<Position> resume = ChooseResume(odbc::LastStreamPosition(runtime), runtime.StoredPosition(), &problem);
     if (!problem.empty()) {
-      runtime.Log(nats::LogLevel::kError, problem);
+      telemetry.Error(problem);
       runtime.Finish(milliseconds(5000), nats::TrackingState::kFailed);
       return 1;
     }
@@ -87,7 +88,7 @@ int RunConnector(const Config& config, const odbc::RuntimeSettings& runtime_sett
     switch (plan.step) {
       case StartPlan::Step::kStreamAt:
       case StartPlan::Step::kStreamAfter:
-        runtime.Log(nats::LogLevel::kInfo, "resuming after " + resume->ToString());
+        telemetry.Info("resuming after " + resume->ToString());
         if (!resume->snapshot) emitter.ResumeAfter(resume);
         if (plan.step == StartPlan::Step::kStreamAt) {
           source.StartAt(plan.lsn);
@@ -97,11 +98,11 @@ int RunConnector(const Config& config, const odbc::RuntimeSettings& runtime_sett
         break;
       case StartPlan::Step::kSnapshot: {
         if (plan.snapshot_stream_after) {
-          runtime.Log(nats::LogLevel::kInfo, "the snapshot stopped after row " + std::to_string(resume->serial) +
+          telemetry.Info("the snapshot stopped after row " + std::to_string(resume->serial) +
                                                  ": taking it again; streaming will start after " +
                                                  plan.snapshot_stream_after->ToString());
         }
-        runtime.SetState(nats::TrackingState::kSnapshotting);
+        telemetry.SetState(nats::TrackingState::kSnapshotting);
         Lsn at;
         if (!session.Run(
                 [&](odbc::Connection& c) { at = RunSnapshot(c, instances, emitter, sink, plan.snapshot_stream_after); },
@@ -109,7 +110,7 @@ int RunConnector(const Config& config, const odbc::RuntimeSettings& runtime_sett
           runtime.Finish(milliseconds(30000), nats::TrackingState::kStopped);
           return 0;
         }
-        runtime.Log(nats::LogLevel::kInfo, "snapshot done: " + std::to_string(emitter.EventsEmitted()) +
+        telemetry.Info("snapshot done: " + std::to_string(emitter.EventsEmitted()) +
                                                " rows; streaming after " + at.ToString());
         if (config.snapshot_mode == "initial_only") {
           runtime.Finish(milliseconds(30000), nats::TrackingState::kStopped);
@@ -119,8 +120,7 @@ int RunConnector(const Config& config, const odbc::RuntimeSettings& runtime_sett
         break;
       }
       case StartPlan::Step::kStreamFromNow:
-        runtime.Log(nats::LogLevel::kInfo,
-                    "streaming from the current max LSN (snapshotMode " + config.snapshot_mode + ")");
+        telemetry.Info("streaming from the current max LSN (snapshotMode " + config.snapshot_mode + ")");
         break;
     }
 
@@ -143,17 +143,17 @@ int RunConnector(const Config& config, const odbc::RuntimeSettings& runtime_sett
       e.position = through_text;
       e.msg_id = heartbeat_id;
       e.subject = heartbeat_subject;
-      runtime.Publish(e);
+      sink(e);
     };
 
-    runtime.SetState(nats::TrackingState::kStreaming);
+    telemetry.SetState(nats::TrackingState::kStreaming);
     bool retrying = false;
     while (!stop.load()) {
       const bool ran = session.Run(
           [&](odbc::Connection& c) {
             source.Poll(c, sink);
             if (retrying) {
-              runtime.SetState(nats::TrackingState::kStreaming);
+              telemetry.SetState(nats::TrackingState::kStreaming);
               retrying = false;
             }
           },
@@ -161,9 +161,8 @@ int RunConnector(const Config& config, const odbc::RuntimeSettings& runtime_sett
           [&](const odbc::OdbcError& e, milliseconds delay) {
             source.Restart();
             retrying = true;
-            runtime.SetState(nats::TrackingState::kRetrying, e.what());
-            runtime.Log(nats::LogLevel::kWarning,
-                        std::string(e.what()) + "; reconnecting in " + std::to_string(delay.count()) + " ms");
+            telemetry.SetState(nats::TrackingState::kRetrying, e.what());
+            telemetry.Warn(std::string(e.what()) + "; reconnecting in " + std::to_string(delay.count()) + " ms");
           });
       if (!ran) break;
       if (const std::optional<Lsn> through = source.ReadThrough()) {
@@ -182,31 +181,32 @@ int RunConnector(const Config& config, const odbc::RuntimeSettings& runtime_sett
     runtime.Finish(milliseconds(30000), nats::TrackingState::kStopped);
     return 0;
   } catch (const nats::NatsError& e) {
-    LogToStderr("ERROR", e.what());
+    telemetry.Error(e.what());
   } catch (const odbc::OdbcError& e) {
-    LogToStderr("ERROR", Where(config) + ": " + e.what());
+    telemetry.Error(Where(config) + ": " + e.what());
   } catch (const LostPositionError& e) {
-    LogToStderr("ERROR", e.what());
+    telemetry.Error(e.what());
   } catch (const ChangeError& e) {
-    LogToStderr("ERROR", e.what());
+    telemetry.Error(e.what());
   } catch (const values::ValueError& e) {
-    LogToStderr("ERROR", e.what());
+    telemetry.Error(e.what());
   }
   return 1;
 }
 
-int RunReplay(const Config& config, const odbc::RuntimeSettings& runtime_settings, const ReplayOptions& options) {
+int RunReplay(const Config& config, const sidecar::RuntimeSettings& runtime_settings, sidecar::Telemetry& telemetry,
+              const ReplayOptions& options) {
   ReplayInput input;
   {
     std::ifstream in(options.file);
     if (!in) {
-      LogToStderr("ERROR", "could not open replay file \"" + options.file + "\"");
+      telemetry.Error("could not open replay file \"" + options.file + "\"");
       return 2;
     }
     try {
       input = ReadReplay(in, options.file);
     } catch (const ReplayError& e) {
-      LogToStderr("ERROR", e.what());
+      telemetry.Error(e.what());
       return 2;
     }
   }
@@ -231,8 +231,8 @@ int RunReplay(const Config& config, const odbc::RuntimeSettings& runtime_setting
       std::fflush(stdout);
       return 0;
     }
-    odbc::SidecarRuntime runtime(runtime_settings);
-    const odbc::EventSink publish = [&](const odbc::EmittedEvent& e) { runtime.Publish(e); };
+    sidecar::Runtime runtime(runtime_settings, telemetry, nullptr);
+    const odbc::EventSink publish = odbc::PublishTo(runtime);
     for (const ChangeRow& row : input.rows) emitter.Add(row, publish);
     emitter.Finish(publish);
     // The file's rows are read through its last commit LSN: stored as live polling stores it.
@@ -243,13 +243,13 @@ int RunReplay(const Config& config, const odbc::RuntimeSettings& runtime_setting
                  nats::TrackingStreamName(runtime_settings.tracking).c_str());
     return flushed ? 0 : 1;
   } catch (const ChangeError& e) {
-    LogToStderr("ERROR", options.file + ": " + e.what());
+    telemetry.Error(options.file + ": " + e.what());
     return 2;
   } catch (const values::ValueError& e) {
-    LogToStderr("ERROR", options.file + ": " + e.what());
+    telemetry.Error(options.file + ": " + e.what());
     return 2;
   } catch (const nats::NatsError& e) {
-    LogToStderr("ERROR", e.what());
+    telemetry.Error(e.what());
     return 1;
   }
 }

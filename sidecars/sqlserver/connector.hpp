@@ -9,11 +9,14 @@
 
 #include "config.hpp"
 #include "sidecar_runtime.hpp"
+#include "telemetry.hpp"
 
 namespace dbct::sqlserver {
 
 // Exit codes: 0 stopped cleanly, 1 failure of the work (database, NATS, prerequisites).
-int RunConnector(const Config& config, const odbc::RuntimeSettings& runtime, const std::atomic<bool>& stop);
+// Logs and status go through `telemetry`; a stop request on the control subject sets `stop`.
+int RunConnector(const Config& config, const sidecar::RuntimeSettings& runtime, sidecar::Telemetry& telemetry,
+                 std::atomic<bool>& stop);
 
 struct ReplayOptions {
   std::string file;
@@ -22,7 +25,8 @@ struct ReplayOptions {
 };
 
 // Exit codes: 0 done, 1 NATS failure, 2 bad replay file or bad value.
-int RunReplay(const Config& config, const odbc::RuntimeSettings& runtime, const ReplayOptions& options);
+int RunReplay(const Config& config, const sidecar::RuntimeSettings& runtime, sidecar::Telemetry& telemetry,
+              const ReplayOptions& options);
 
 }  // namespace dbct::sqlserver
 

@@ -8,11 +8,14 @@
 
 #include "change_translator.hpp"
 #include "mongodb_position.hpp"
+#include "offset_tracker.hpp"
 #include "progress_keeper.hpp"
 #include "start_plan.hpp"
 
 namespace dbct::mongodb {
 namespace {
+
+using sidecar::OffsetTracker;  // the sidecars' common offsets bookkeeping
 
 // Resume tokens as MongoDB 4.2+ writes them: "82", clusterTime t and i (8 hex digits each).
 const char* kTokenA = R"({"_data": "8263515979000000012B022C0100296E5A1004"})";  // Timestamp(1666275705, 1)
@@ -109,7 +112,7 @@ TEST(MongoDbStartPlan, AlwaysSnapshotsOnEveryStartAndInitialOnlyNeverStreams) {
   EXPECT_EQ(p.stream.at, (OperationTime{1, 2}));
 }
 
-TEST(MongoDbOffsetTracker, StoresTheNewestAcknowledgedEvent) {
+TEST(SidecarOffsetTracker, StoresTheNewestAcknowledgedEvent) {
   OffsetTracker t;
   t.Sent(1, kTokenA);
   t.Sent(2, kTokenB);
@@ -120,7 +123,7 @@ TEST(MongoDbOffsetTracker, StoresTheNewestAcknowledgedEvent) {
   EXPECT_EQ(t.current(), kTokenB);
 }
 
-TEST(MongoDbOffsetTracker, IdleTokenIsStoredOnlyAfterEverythingSentIsAcked) {
+TEST(SidecarOffsetTracker, IdleTokenIsStoredOnlyAfterEverythingSentIsAcked) {
   OffsetTracker t;
   t.Sent(1, kTokenA);
   t.Idle(kTokenC);  // empty batch after event 1
@@ -138,7 +141,7 @@ TEST(MongoDbOffsetTracker, IdleTokenIsStoredOnlyAfterEverythingSentIsAcked) {
   EXPECT_EQ(idle.Acked(0), kTokenC);
 }
 
-TEST(MongoDbOffsetTracker, AnEventAfterTheIdleTokenReplacesIt) {
+TEST(SidecarOffsetTracker, AnEventAfterTheIdleTokenReplacesIt) {
   OffsetTracker t;
   t.Sent(1, kTokenA);
   t.Idle(kTokenB);
@@ -147,7 +150,7 @@ TEST(MongoDbOffsetTracker, AnEventAfterTheIdleTokenReplacesIt) {
   EXPECT_EQ(t.Acked(2), kTokenC);
 }
 
-TEST(MongoDbOffsetTracker, ConfirmDelayKeepsTheEntryThatLongBehindTheAcknowledgements) {
+TEST(SidecarOffsetTracker, ConfirmDelayKeepsTheEntryThatLongBehindTheAcknowledgements) {
   using Clock = OffsetTracker::Clock;
   const Clock::time_point t0{};
   OffsetTracker t(std::chrono::milliseconds(2000));
