@@ -1120,9 +1120,10 @@ run(void)
 
 	if (!dbct_load_tracking_config(ws.entry->name, &ws.config))
 	{
-		/* the tracking was removed (or its track() rolled back) */
+		/* the tracking was removed (untrack, or its row deleted by hand) */
 		if (ws.entry->removed && ws.entry->drop_stream)
 			drop_stream_and_exit();
+		dbct_registry_forget(ws.entry, ws.generation);
 		proc_exit(0);
 	}
 	if (ws.entry->removed)
