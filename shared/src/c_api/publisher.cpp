@@ -72,6 +72,22 @@ struct dbct_publisher {
     return *connection;
   }
 
+  bool Closed() const {
+    return connection && connection->state() == dbct::nats::ConnectionState::kClosed;
+  }
+
+  // cnats closed the connection for good (e.g. the server refused the credentials twice) and
+  // will not reconnect: drop it and everything made on it, so that the next connect opens a
+  // new one.
+  void DropClosedConnection() {
+    publisher.reset();
+    status.reset();
+    logs.reset();
+    offsets.reset();
+    stream_ensured = false;
+    connection.reset();
+  }
+
   dbct::nats::OffsetStore& Offsets() {
     if (!offsets) offsets = std::make_unique<dbct::nats::OffsetStore>(Connected());
     return *offsets;
@@ -152,6 +168,7 @@ dbct_status dbct_publisher_connect(dbct_publisher* p) {
   return Guard(p, [&] {
     if (!p->options_error.empty()) throw NatsError(p->options_error, false);
     dbct::nats::ValidateTrackingName(p->name);
+    if (p->Closed()) p->DropClosedConnection();
     if (!p->connection) p->connection = std::make_unique<dbct::nats::Connection>(p->settings);
     if (!p->connection->WaitConnected(p->connect_timeout))
       throw NatsError(p->connection->NotConnectedMessage(), true);
@@ -216,6 +233,12 @@ dbct_status dbct_publisher_acked(dbct_publisher* p, uint64_t* acked) {
     *acked = 0;
     if (!p->publisher) return DBCT_OK;
     *acked = p->publisher->Poll(milliseconds(0));
+    if (p->Closed()) {
+      // Nothing will come back on this connection: the caller starts over (and reconnects),
+      // resuming from what JetStream acknowledged.
+      throw NatsError("NATS closed the connection for good: " +
+                          p->connection->NotConnectedMessage(), false);
+    }
     if (p->connection && !p->connection->connected()) {
       // Also while idle: the status should say that NATS is away before anything fails.
       p->error = "lost the connection to NATS; reconnecting";
