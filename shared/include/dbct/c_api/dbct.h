@@ -260,9 +260,11 @@ typedef struct dbct_publisher_options {
 typedef struct dbct_publish_msg {
   uint64_t seq;       /* caller's sequence number, strictly increasing from 1 */
   int32_t subject_kind; /* dbct_subject_kind */
-  const char* position; /* Dbct-Position; Nats-Msg-Id is "N:<position>". Heartbeats have no
-                           Dbct-Position: for them this is a unique tag, Nats-Msg-Id
-                           "N:heartbeat:<tag>" */
+  const char* position; /* Dbct-Position; Nats-Msg-Id is "N:<position>". A heartbeat carries
+                           the position of the newest event acknowledged before it (len 0:
+                           none), which a restart resumes after (dbct_publisher_last_position
+                           reads heartbeats too); its Nats-Msg-Id "N:heartbeat:<ms>.<n>" is
+                           made unique by the publisher */
   size_t position_len;
   char op;              /* Dbct-Op; 0: header omitted */
   const char* table;    /* Dbct-Table; len 0: omitted */
@@ -283,7 +285,8 @@ dbct_publisher* dbct_publisher_open(const dbct_publisher_options* options);
 dbct_status dbct_publisher_connect(dbct_publisher* publisher);
 /* Creates the tracking's stream or brings it to the configured settings. */
 dbct_status dbct_publisher_ensure_stream(dbct_publisher* publisher);
-/* The Dbct-Position header of the stream's last message; *len 0 when the stream is empty. */
+/* The Dbct-Position header of the stream's last message with one (events and heartbeats);
+ * *len 0 when there is none. */
 dbct_status dbct_publisher_last_position(dbct_publisher* publisher, const char** position,
                                          size_t* len);
 /* Queues one message. DBCT_RETRY_LATER: max_in_flight reached, wait and call again. */
