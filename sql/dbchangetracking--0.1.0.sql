@@ -120,12 +120,6 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION @extschema@._drop_slot(slot_name name) RETURNS void
-    LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-    AS $$ SELECT pg_catalog.pg_drop_replication_slot(slot_name)
-          WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_replication_slots s
-                        WHERE s.slot_name = _drop_slot.slot_name) $$;
-
 CREATE FUNCTION @extschema@._slot_info(slot_name name,
     OUT restart_lsn pg_lsn, OUT confirmed_flush_lsn pg_lsn, OUT retained_wal_bytes numeric,
     OUT wal_status text)
@@ -137,11 +131,10 @@ CREATE FUNCTION @extschema@._slot_info(slot_name name,
 
 REVOKE ALL ON FUNCTION @extschema@._check_prerequisites(), @extschema@._queue_change(text, text),
     @extschema@._stop_worker(text, text, boolean, integer), @extschema@._create_slot(name),
-    @extschema@._drop_slot(name), @extschema@._slot_created(name),
-    @extschema@._drop_slot_at_commit(name) FROM PUBLIC;
+    @extschema@._slot_created(name), @extschema@._drop_slot_at_commit(name) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@._check_prerequisites(), @extschema@._queue_change(text, text),
     @extschema@._stop_worker(text, text, boolean, integer), @extschema@._create_slot(name),
-    @extschema@._drop_slot(name), @extschema@._drop_slot_at_commit(name) TO dbchangetracking_admin;
+    @extschema@._drop_slot_at_commit(name) TO dbchangetracking_admin;
 
 -- ---- validation -------------------------------------------------------------------------------
 

@@ -73,7 +73,23 @@ dbct_slot_created(PG_FUNCTION_ARGS)
 Datum
 dbct_drop_slot_at_commit(PG_FUNCTION_ARGS)
 {
-	add_action(SLOT_DROP_AT_COMMIT, NameStr(*PG_GETARG_NAME(0)));
+	const char *slot_name = NameStr(*PG_GETARG_NAME(0));
+	ReplicationSlot *slot;
+	bool		ours = true;
+
+	/* only a slot a tracking may have: of our plugin, in this database (or already gone) */
+	LWLockAcquire(ReplicationSlotControlLock, LW_SHARED);
+	slot = SearchNamedReplicationSlot(slot_name, false);
+	if (slot != NULL)
+		ours = slot->data.database == MyDatabaseId &&
+			strcmp(NameStr(slot->data.plugin), "dbchangetracking") == 0;
+	LWLockRelease(ReplicationSlotControlLock);
+	if (!ours)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("replication slot \"%s\" is not a dbchangetracking slot of this database",
+						slot_name)));
+	add_action(SLOT_DROP_AT_COMMIT, slot_name);
 	PG_RETURN_VOID();
 }
 
@@ -133,6 +149,11 @@ dbct_slot_actions_pre_commit(void)
 {
 	ListCell   *lc;
 
+	if (slot_actions == NIL)
+		return;
+	/* a decoding function that failed in a caught error may still hold a slot */
+	if (MyReplicationSlot != NULL)
+		ReplicationSlotRelease();
 	foreach(lc, slot_actions)
 	{
 		SlotAction *action = lfirst(lc);

@@ -99,3 +99,11 @@ SELECT dbchangetracking.track('by-hand', 'public.orders', :'opts');
 \set VERBOSITY terse
 SELECT * FROM slots();
 SELECT pg_drop_replication_slot('dbct_by_hand');
+
+-- untrack() drops only slots a tracking may have
+SELECT 'made' FROM pg_create_logical_replication_slot('other_plugin', 'test_decoding');
+BEGIN;
+SELECT dbchangetracking._drop_slot_at_commit('other_plugin');
+ROLLBACK;
+SELECT * FROM slots();
+SELECT pg_drop_replication_slot('other_plugin');
