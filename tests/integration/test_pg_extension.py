@@ -459,6 +459,38 @@ def test_untrack_drops_slot_and_stream(postgres_server, nats_server):
     wait_state(conn, "items", "streaming")
 
 
+def test_slots_follow_the_transactions_of_track_and_untrack(postgres_server, nats_server):
+    """A track() whose transaction never commits (here: the server crashes under it) leaves no
+    slot; an untrack() rolled back leaves the tracking streaming, with its slot."""
+    conn = setup_extension(postgres_server)
+    sql(conn, "CREATE TABLE public.items (id int PRIMARY KEY, val text)")
+    opts = json.dumps({"nats": {"url": nats_server.url, "stream": dict(UNLIMITED)},
+                       "snapshotMode": "never"})
+    open_tx = psycopg2.connect(postgres_server.dsn("postgres"))
+    with open_tx.cursor() as cur:
+        cur.execute("SELECT dbchangetracking.track('items', 'public.items', %s)", (opts,))
+    assert sql(conn, "SELECT slot_name, temporary FROM pg_replication_slots") == \
+        [("dbct_items", True)]
+    postgres_server.restart(mode="immediate")
+    conn = connect(postgres_server)
+    assert sql(conn, "SELECT count(*) FROM pg_replication_slots")[0][0] == 0
+    assert sql(conn, "SELECT count(*) FROM dbchangetracking.trackings")[0][0] == 0
+
+    sql(conn, "SELECT dbchangetracking.track('items', 'public.items', %s)", opts)
+    wait_state(conn, "items", "streaming")
+    undone = psycopg2.connect(postgres_server.dsn("postgres"))
+    with undone.cursor() as cur:
+        cur.execute("SELECT dbchangetracking.untrack('items')")
+    undone.rollback()
+    undone.close()
+    wait_state(conn, "items", "streaming")
+    assert sql(conn, "SELECT slot_name, temporary FROM pg_replication_slots") == \
+        [("dbct_items", False)]
+    sql(conn, "INSERT INTO items VALUES (1, 'x')")
+    assert [row_id(e) for e in change_events(nats_server, "items", expected=1)] == [1]
+    assert sql(conn, "SELECT count(*) FROM dbchangetracking.orphan_slots")[0][0] == 0
+
+
 def test_idle_tracked_table_lets_the_slot_advance(postgres_server, nats_server):
     """Issue 5: the tracked table is idle while another table writes 100 MB of WAL; the slot
     must follow (confirmed LSN) and must not keep that WAL (restart LSN)."""
