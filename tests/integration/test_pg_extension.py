@@ -490,6 +490,13 @@ def test_slots_follow_the_transactions_of_track_and_untrack(postgres_server, nat
     assert [row_id(e) for e in change_events(nats_server, "items", expected=1)] == [1]
     assert sql(conn, "SELECT count(*) FROM dbchangetracking.orphan_slots")[0][0] == 0
 
+    # a slot of the plugin that no tracking uses is listed, and named in the log at start
+    sql(conn, "SELECT pg_create_logical_replication_slot('dbct_by_hand', 'dbchangetracking')")
+    assert sql(conn, "SELECT slot_name FROM dbchangetracking.orphan_slots") == [("dbct_by_hand",)]
+    postgres_server.restart()
+    wait_for(lambda: 'replication slot "dbct_by_hand" of the dbchangetracking plugin is used by '
+                     'no tracking' in postgres_server.log_text(), 30, "the orphan slot named in the log")
+
 
 def test_idle_tracked_table_lets_the_slot_advance(postgres_server, nats_server):
     """Issue 5: the tracked table is idle while another table writes 100 MB of WAL; the slot
