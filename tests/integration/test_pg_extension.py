@@ -686,9 +686,9 @@ def test_nats_user_and_password_from_options(postgres_server, make_nats_server):
     # a wrong password: the tracking says why, and never shows the password
     opts["nats"]["password"] = "wrong-pw"
     sql(conn, "SELECT dbchangetracking.track('other', 'public.other', %s)", json.dumps(opts))
-    reason = wait_for(lambda: (status(conn, "other") or [None, None])[1], 30, "a reason for 'other'")
-    assert "could not connect to NATS at " + nats.url in reason and "Authorization Violation" in reason, reason
-    assert status(conn, "other")[0] in ("failed", "retrying")
+    # 'retrying', not 'failed': NATS may be fixed (docs/deployment.md)
+    reason = wait_refused(conn, "other")[1]
+    assert "could not connect to NATS at " + nats.url in reason, reason
     everything = str(sql(conn, "SELECT * FROM dbchangetracking.status")) + \
         str(sql(conn, "SELECT * FROM dbchangetracking.trackings"))
     assert "wrong-pw" not in everything and "s3cret-pw" not in everything
