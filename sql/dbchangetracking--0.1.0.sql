@@ -85,6 +85,18 @@ CREATE FUNCTION @extschema@._status_rows(
 -- Servers with output_plugin_libraries (PostgreSQL minor releases that restrict which
 -- libraries may be output plugins) are told, for this call only, that ours may be used for
 -- the slots of trackings.
+
+-- Registers a slot made by this transaction: persistent at commit, dropped at rollback
+-- (api/slot_actions.c).
+CREATE FUNCTION @extschema@._slot_created(slot_name name) RETURNS void
+    AS 'MODULE_PATHNAME', 'dbct_slot_created' LANGUAGE C STRICT;
+
+-- Drops a slot when this transaction commits (untrack: a rollback keeps it).
+CREATE FUNCTION @extschema@._drop_slot_at_commit(slot_name name) RETURNS void
+    AS 'MODULE_PATHNAME', 'dbct_drop_slot_at_commit' LANGUAGE C STRICT;
+
+-- The slot is made temporary: it becomes persistent only when the transaction of track()
+-- commits, and a rollback, a crash or a lost session takes it away.
 CREATE FUNCTION @extschema@._create_slot(slot_name name) RETURNS pg_lsn
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -99,19 +111,14 @@ BEGIN
                            || 'dbchangetracking', true);
     END IF;
     SELECT s.lsn INTO result
-        FROM pg_create_logical_replication_slot(_create_slot.slot_name, 'dbchangetracking') s;
+        FROM pg_create_logical_replication_slot(_create_slot.slot_name, 'dbchangetracking', true) s;
+    PERFORM @extschema@._slot_created(_create_slot.slot_name);
     IF NOT trusted THEN
         PERFORM set_config('output_plugin_libraries', libraries, true);
     END IF;
     RETURN result;
 END
 $$;
-
-CREATE FUNCTION @extschema@._drop_slot(slot_name name) RETURNS void
-    LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-    AS $$ SELECT pg_catalog.pg_drop_replication_slot(slot_name)
-          WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_replication_slots s
-                        WHERE s.slot_name = _drop_slot.slot_name) $$;
 
 CREATE FUNCTION @extschema@._slot_info(slot_name name,
     OUT restart_lsn pg_lsn, OUT confirmed_flush_lsn pg_lsn, OUT retained_wal_bytes numeric,
@@ -124,10 +131,10 @@ CREATE FUNCTION @extschema@._slot_info(slot_name name,
 
 REVOKE ALL ON FUNCTION @extschema@._check_prerequisites(), @extschema@._queue_change(text, text),
     @extschema@._stop_worker(text, text, boolean, integer), @extschema@._create_slot(name),
-    @extschema@._drop_slot(name) FROM PUBLIC;
+    @extschema@._slot_created(name), @extschema@._drop_slot_at_commit(name) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@._check_prerequisites(), @extschema@._queue_change(text, text),
     @extschema@._stop_worker(text, text, boolean, integer), @extschema@._create_slot(name),
-    @extschema@._drop_slot(name) TO dbchangetracking_admin;
+    @extschema@._drop_slot_at_commit(name) TO dbchangetracking_admin;
 
 -- ---- validation -------------------------------------------------------------------------------
 
@@ -345,6 +352,7 @@ DECLARE
     table_list text[];
     slot name;
     slot_owner text;
+    slot_pid integer;
 BEGIN
     PERFORM @extschema@._check_admin();
     PERFORM @extschema@._check_prerequisites();
@@ -364,16 +372,20 @@ BEGIN
                   HINT = 'slotName may contain lower case letters, digits and underscores.';
     END IF;
 
-    -- A slot of this name that no tracking owns is left over from a track() that was rolled
-    -- back: it is ours to replace. A slot of another plugin is not.
-    SELECT s.plugin INTO slot_owner FROM pg_replication_slots s WHERE s.slot_name = slot;
+    -- Never taken over: a slot of this name that no tracking uses may be read by someone else
+    -- (pg_recvlogical), and the slots of rolled back track() calls do not outlive them.
+    SELECT s.plugin, s.active_pid INTO slot_owner, slot_pid
+        FROM pg_replication_slots s WHERE s.slot_name = slot;
     IF FOUND THEN
-        IF slot_owner IS DISTINCT FROM 'dbchangetracking' THEN
-            RAISE EXCEPTION 'replication slot "%" already exists', slot
-                USING ERRCODE = 'duplicate_object',
-                      HINT = 'Drop it, or choose another one with the option slotName.';
-        END IF;
-        PERFORM @extschema@._drop_slot(slot);
+        RAISE EXCEPTION 'replication slot "%" already exists', slot
+            USING ERRCODE = 'duplicate_object',
+                  HINT = CASE
+                      WHEN slot_pid IS NOT NULL AND slot_owner = 'dbchangetracking' THEN
+                          'Another session (process ' || slot_pid || ') is creating a tracking with this slot.'
+                      WHEN slot_owner = 'dbchangetracking' THEN
+                          'No tracking uses it (see ' || '@extschema@' || '.orphan_slots): drop it with SELECT pg_drop_replication_slot('
+                          || quote_literal(slot) || ') if nothing reads it, or choose another one with the option slotName.'
+                      ELSE 'Drop it, or choose another one with the option slotName.' END;
     END IF;
     -- The slot must be created before this transaction writes anything.
     PERFORM @extschema@._create_slot(slot);
@@ -403,12 +415,13 @@ BEGIN
     row := @extschema@._get(name);
     DELETE FROM @extschema@.tracking_config t WHERE t.name = untrack.name;
     -- The worker stops (deleting the stream on its way out when asked: it holds the NATS
-    -- connection) before the slot can be dropped.
+    -- connection) before the slot can be dropped. The slot goes when this transaction commits;
+    -- a rollback brings the tracking back with its slot (the stream, once deleted, stays so).
     IF NOT @extschema@._stop_worker(name, row.slot_name, drop_stream, 30000) THEN
         RAISE EXCEPTION 'the worker of tracking "%" did not stop within 30 s', name
             USING HINT = 'See the server log; try again.';
     END IF;
-    PERFORM @extschema@._drop_slot(row.slot_name);
+    PERFORM @extschema@._drop_slot_at_commit(row.slot_name);
     PERFORM @extschema@._queue_change(name, 'remove');
 END
 $$;
@@ -549,4 +562,17 @@ CREATE VIEW @extschema@.status AS
     LEFT JOIN @extschema@._status_rows() r ON r.name = t.name
     LEFT JOIN LATERAL @extschema@._slot_info(t.slot_name) s ON true;
 
-GRANT SELECT ON @extschema@.trackings, @extschema@.status TO dbchangetracking_admin;
+-- Slots of the dbchangetracking plugin in this database that no tracking uses: they keep WAL
+-- for nobody unless something else (pg_recvlogical) reads them. track() and untrack() never
+-- leave one behind; a failed drop, a hand-made slot or an older version may.
+CREATE VIEW @extschema@.orphan_slots AS
+    SELECT s.slot_name, s.active_pid, s.restart_lsn, s.confirmed_flush_lsn,
+           pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), s.restart_lsn)
+               AS retained_wal_bytes
+    FROM pg_catalog.pg_replication_slots s
+    WHERE s.plugin = 'dbchangetracking' AND s.database = pg_catalog.current_database()
+      AND NOT s.temporary
+      AND NOT EXISTS (SELECT 1 FROM @extschema@.tracking_config t WHERE t.slot_name = s.slot_name);
+
+GRANT SELECT ON @extschema@.trackings, @extschema@.status, @extschema@.orphan_slots
+    TO dbchangetracking_admin;

@@ -53,7 +53,8 @@ dbct_shmem_startup(void)
 
 /*
  * dbct_xact_callback — at commit, wake the workers of this database if the transaction wrote
- * something, and apply the registry changes the SQL API queued in it.
+ * something, and apply the registry changes the SQL API queued in it; the slots of track() and
+ * untrack() follow the transaction's outcome.
  */
 static void
 dbct_xact_callback(XactEvent event, void *arg)
@@ -61,21 +62,36 @@ dbct_xact_callback(XactEvent event, void *arg)
 	switch (event)
 	{
 		case XACT_EVENT_PRE_COMMIT:
+			dbct_slot_actions_pre_commit();
 			xact_wrote = TransactionIdIsValid(GetTopTransactionIdIfAny());
+			break;
+		case XACT_EVENT_PRE_PREPARE:
+			dbct_slot_actions_pre_prepare();
 			break;
 		case XACT_EVENT_COMMIT:
 			if (xact_wrote)
 				dbct_wake_workers(MyDatabaseId);
 			xact_wrote = false;
+			dbct_slot_actions_commit();
 			dbct_apply_pending_changes();
 			break;
 		case XACT_EVENT_ABORT:
 			xact_wrote = false;
-			dbct_forget_pending_changes();
+			dbct_slot_actions_abort();
+			dbct_abort_pending_changes();
 			break;
 		default:
 			break;
 	}
+}
+
+/* dbct_subxact_callback — a savepoint rolled back or released (see dbct_xact_callback). */
+static void
+dbct_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					  SubTransactionId parentSubid, void *arg)
+{
+	dbct_slot_actions_subxact(event, mySubid, parentSubid);
+	dbct_pending_changes_subxact(event, mySubid, parentSubid);
 }
 
 static void
@@ -152,4 +168,5 @@ _PG_init(void)
 
 	register_launcher();
 	RegisterXactCallback(dbct_xact_callback, NULL);
+	RegisterSubXactCallback(dbct_subxact_callback, NULL);
 }

@@ -390,7 +390,8 @@ def test_heartbeats_and_resume_after_many_of_them(postgres_server, nats_server):
     assert json.loads(beat.headers["Dbct-Key"]) == {"serverName": "hb"}
     body = beat.json()
     assert list(body) == ["ts_ms"] and abs(body["ts_ms"] - time.time() * 1000) < 10_000
-    assert "Dbct-Position" not in beat.headers
+    # the position of the newest acknowledged change: the one to resume after
+    assert beat.headers["Dbct-Position"] == changes(nats_server, "hb")[0].headers["Dbct-Position"]
     assert len({m.headers["Nats-Msg-Id"] for m in beats}) == len(beats)
     assert msgs[-1].subject == "dbchangetracking.hb.heartbeat"
 
@@ -501,8 +502,49 @@ def test_heartbeats_pushing_every_change_out_resume_from_the_offsets_entry(postg
     collector.join(5)
     collector.client.close()
     assert collector.ids() == list(range(1, 16)), "each change stored once, in order"
-    assert "is newer than the stream's last position; resuming after it" in \
-        postgres_server.log_text()
+    # the heartbeats in the stream keep the position too (they carry it), as does the entry
+    assert f"resuming after position {last_position}" in postgres_server.log_text()
+
+
+def test_heartbeats_with_confirm_delay_resume_exactly_once(postgres_server, nats_server):
+    """confirmDelay keeps the slot and the offsets entry minutes behind JetStream's
+    acknowledgements while heartbeats push every change out of a bounded stream. A restart must
+    still resume after the last change, not re-publish what the slot kept: every heartbeat
+    carries the position of the newest acknowledged change (and is stored after it)."""
+    conn = connect(postgres_server)
+    sql(conn, "CREATE EXTENSION dbchangetracking")
+    sql(conn, "CREATE TABLE public.items (id int PRIMARY KEY, val text)")
+    collector = Collector(nats_server, "hbd")
+    collector.start()
+    opts = {"nats": {"url": nats_server.url, "confirmDelay": "5m",
+                     "stream": {"maxMessages": 20, "duplicateWindow": "1s"}},
+            "snapshotMode": "never", "heartbeatIntervalMs": 20}
+    sql(conn, "SELECT dbchangetracking.track('hbd', 'public.items', %s)", json.dumps(opts))
+    wait_state(conn, "hbd", "streaming")
+    for i in range(1, 11):
+        sql(conn, "INSERT INTO items VALUES (%s, 'v')", i)
+    wait_for(lambda: len(collector.ids()) >= 10, 30, "ten changes")
+    last_position = collector.messages[-1].headers["Dbct-Position"]
+
+    def stream_messages():
+        with NatsClient(nats_server.url) as client:
+            return client.stream_messages(stream_name("hbd"))
+    wait_for(lambda: all(m.subject == "dbchangetracking.hbd.heartbeat" for m in stream_messages()),
+             30, "heartbeats to push every change out")
+    assert stream_messages()[-1].headers["Dbct-Position"] == last_position
+    time.sleep(1.5)  # past the duplicate window: JetStream would not drop a re-publish for us
+
+    postgres_server.restart()
+    conn = connect(postgres_server)
+    wait_state(conn, "hbd", "streaming", timeout=60)
+    for i in range(11, 16):
+        sql(conn, "INSERT INTO items VALUES (%s, 'v')", i)
+    wait_for(lambda: len(collector.ids()) >= 15, 30, "fifteen changes")
+    time.sleep(2.0)
+    collector.stop.set()
+    collector.join(5)
+    collector.client.close()
+    assert collector.ids() == list(range(1, 16)), "each change stored once, in order"
 
 
 def test_no_heartbeats_by_default(postgres_server, nats_server):

@@ -4,10 +4,14 @@
  *
  * The SQL functions in sql/dbchangetracking--*.sql validate and write the catalog; these
  * helpers make the running server follow it. Changes are queued in the calling transaction and
- * applied at commit, so a worker never starts for a tracking that was rolled back.
+ * applied at commit, so a worker never starts for a tracking that was rolled back; a savepoint
+ * rolled back takes its changes with it. untrack() has to stop the worker before its commit
+ * (the slot can only be dropped once the worker let go of it), so a rollback of untrack()
+ * brings the tracking back into the registry.
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "access/xlog.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -35,7 +39,8 @@ typedef enum PendingKind
 	PENDING_PAUSE,
 	PENDING_RESUME,
 	PENDING_RESTART,
-	PENDING_REMOVE
+	PENDING_REMOVE,
+	PENDING_REVIVE				/* at rollback only: untrack() stopped the tracking */
 } PendingKind;
 
 typedef struct PendingChange
@@ -43,6 +48,10 @@ typedef struct PendingChange
 	PendingKind kind;
 	Oid			dboid;
 	char		name[DBCT_NAME_LEN];
+	SubTransactionId subid;		/* the (sub)transaction that queued it */
+	/* PENDING_REVIVE: the registry entry as untrack() left it */
+	uint64		generation;
+	bool		paused;
 } PendingChange;
 
 static List *pending_changes = NIL;
@@ -91,6 +100,21 @@ count_free_entries(void)
 	return free_entries;
 }
 
+static PendingChange *
+queue_change(PendingKind kind, const char *name)
+{
+	MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+	PendingChange *change = palloc0(sizeof(PendingChange));
+
+	change->kind = kind;
+	change->dboid = MyDatabaseId;
+	strlcpy(change->name, name, DBCT_NAME_LEN);
+	change->subid = GetCurrentSubTransactionId();
+	pending_changes = lappend(pending_changes, change);
+	MemoryContextSwitchTo(old);
+	return change;
+}
+
 /*
  * dbct_queue_change(name, kind) — queue a registry change to apply when the transaction
  * commits. 'add' checks now that a worker slot is free, to fail inside track().
@@ -100,8 +124,6 @@ dbct_queue_change(PG_FUNCTION_ARGS)
 {
 	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	PendingKind kind = parse_kind(text_to_cstring(PG_GETARG_TEXT_PP(1)));
-	PendingChange *change;
-	MemoryContext old;
 
 	dbct_require_registry();
 	if (strlen(name) >= DBCT_NAME_LEN)
@@ -127,13 +149,7 @@ dbct_queue_change(PG_FUNCTION_ARGS)
 					 errhint("Raise dbchangetracking.max_workers (and max_worker_processes) and restart the server, or untrack another tracking.")));
 	}
 
-	old = MemoryContextSwitchTo(TopMemoryContext);
-	change = palloc0(sizeof(PendingChange));
-	change->kind = kind;
-	change->dboid = MyDatabaseId;
-	strlcpy(change->name, name, DBCT_NAME_LEN);
-	pending_changes = lappend(pending_changes, change);
-	MemoryContextSwitchTo(old);
+	(void) queue_change(kind, name);
 	PG_RETURN_VOID();
 }
 
@@ -215,6 +231,8 @@ dbct_apply_pending_changes(void)
 					wake_entry(entry);
 				}
 				break;
+			case PENDING_REVIVE:
+				break;
 		}
 	}
 	LWLockRelease(dbct_registry->lock);
@@ -227,6 +245,93 @@ dbct_forget_pending_changes(void)
 {
 	list_free_deep(pending_changes);
 	pending_changes = NIL;
+}
+
+/*
+ * revive — undo untrack()'s stop of a tracking whose untrack() was rolled back: the same
+ * registry entry when the launcher has not freed it yet, else a new one. Runs during a
+ * rollback: nothing here may fail.
+ */
+static void
+revive(PendingChange *change)
+{
+	bool		revived = false;
+
+	LWLockAcquire(dbct_registry->lock, LW_EXCLUSIVE);
+	for (int i = 0; i < dbct_registry->max_entries; i++)
+	{
+		DbctEntry  *entry = &dbct_registry->entries[i];
+
+		if (entry->in_use && entry->removed && entry->dboid == change->dboid &&
+			entry->generation == change->generation && strcmp(entry->name, change->name) == 0)
+		{
+			entry->removed = false;
+			entry->drop_stream = false;
+			entry->stream_dropped = false;
+			entry->generation++;	/* a worker still deleting the stream stops */
+			SpinLockAcquire(&entry->mutex);
+			entry->failures = 0;
+			entry->next_start_at = 0;
+			SpinLockRelease(&entry->mutex);
+			revived = true;
+			break;
+		}
+	}
+	if (!revived && dbct_registry_find(change->dboid, change->name) == NULL &&
+		dbct_registry_add(change->dboid, change->name, change->paused) == NULL)
+		elog(WARNING, "no room for tracking \"%s\" in the registry", change->name);
+	LWLockRelease(dbct_registry->lock);
+	dbct_wake_launcher();
+}
+
+/*
+ * dbct_abort_pending_changes — at rollback: trackings stopped by untrack() come back, the
+ * rest is forgotten.
+ */
+void
+dbct_abort_pending_changes(void)
+{
+	ListCell   *lc;
+
+	if (dbct_registry != NULL)
+		foreach(lc, pending_changes)
+		{
+			PendingChange *change = lfirst(lc);
+
+			if (change->kind == PENDING_REVIVE)
+				revive(change);
+		}
+	dbct_forget_pending_changes();
+}
+
+/*
+ * dbct_pending_changes_subxact — a savepoint rolled back undoes its changes (reviving what its
+ * untrack() stopped); one released hands them to its parent.
+ */
+void
+dbct_pending_changes_subxact(SubXactEvent event, SubTransactionId mySubid,
+							 SubTransactionId parentSubid)
+{
+	ListCell   *lc;
+
+	if (event != SUBXACT_EVENT_ABORT_SUB && event != SUBXACT_EVENT_COMMIT_SUB)
+		return;
+	foreach(lc, pending_changes)
+	{
+		PendingChange *change = lfirst(lc);
+
+		if (change->subid != mySubid)
+			continue;
+		if (event == SUBXACT_EVENT_COMMIT_SUB)
+		{
+			change->subid = parentSubid;
+			continue;
+		}
+		if (change->kind == PENDING_REVIVE && dbct_registry != NULL)
+			revive(change);
+		pending_changes = foreach_delete_current(pending_changes, lc);
+		pfree(change);
+	}
 }
 
 /*
@@ -252,10 +357,16 @@ dbct_stop_worker(PG_FUNCTION_ARGS)
 	entry = dbct_registry_find(MyDatabaseId, name);
 	if (entry != NULL)
 	{
+		PendingChange *change;
+
 		entry->removed = true;
 		entry->drop_stream = drop_stream;
 		generation = entry->generation;
 		wake_entry(entry);
+		/* comes back if this untrack() is rolled back */
+		change = queue_change(PENDING_REVIVE, name);
+		change->generation = generation;
+		change->paused = entry->paused;
 	}
 	LWLockRelease(dbct_registry->lock);
 	dbct_wake_launcher();
@@ -285,7 +396,8 @@ dbct_stop_worker(PG_FUNCTION_ARGS)
 			LWLockRelease(dbct_registry->lock);
 		}
 
-		if (active_pid == 0 && entry_done)
+		/* a temporary slot of a track() earlier in this transaction is held by us */
+		if ((active_pid == 0 || active_pid == MyProcPid) && entry_done)
 			PG_RETURN_BOOL(true);
 		if (GetCurrentTimestamp() >= deadline)
 			PG_RETURN_BOOL(false);

@@ -267,6 +267,28 @@ dbct_launcher_main(Datum arg)
 }
 
 /*
+ * warn_orphan_slots — at server start, name the slots of our plugin that no tracking uses
+ * (view orphan_slots): they keep WAL for nobody unless something else reads them.
+ */
+static void
+warn_orphan_slots(void)
+{
+	if (SPI_execute("SELECT slot_name FROM dbchangetracking.orphan_slots "
+					"WHERE active_pid IS NULL ORDER BY 1", true, 0) != SPI_OK_SELECT)
+		return;
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		char	   *slot = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+
+		ereport(WARNING,
+				(errmsg("replication slot \"%s\" of the dbchangetracking plugin is used by no tracking",
+						slot),
+				 errhint("It keeps WAL. Drop it with SELECT pg_drop_replication_slot('%s') if nothing reads it.",
+						 slot)));
+	}
+}
+
+/*
  * dbct_discovery_main — reads the trackings of one database into the registry.
  */
 void
@@ -312,6 +334,9 @@ dbct_discovery_main(Datum arg)
 		}
 		LWLockRelease(dbct_registry->lock);
 	}
+
+	if (ret == SPI_OK_SELECT)
+		warn_orphan_slots();
 
 	SPI_finish();
 	PopActiveSnapshot();

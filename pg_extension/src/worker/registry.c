@@ -130,6 +130,21 @@ dbct_registry_add(Oid dboid, const char *name, bool paused)
 }
 
 /*
+ * dbct_registry_forget — the worker of this generation found no catalog row for its tracking
+ * (deleted from tracking_config by hand): stop starting workers for it. Its slot, if any, then
+ * shows in the view orphan_slots.
+ */
+void
+dbct_registry_forget(DbctEntry *entry, uint64 generation)
+{
+	LWLockAcquire(dbct_registry->lock, LW_EXCLUSIVE);
+	if (entry->in_use && !entry->removed && entry->generation == generation)
+		entry->removed = true;
+	LWLockRelease(dbct_registry->lock);
+	dbct_wake_launcher();
+}
+
+/*
  * dbct_wake_launcher — set the launcher's latch (after a catalog change committed).
  */
 void

@@ -87,6 +87,7 @@ extern void dbct_require_registry(void);
 
 extern DbctEntry *dbct_registry_find(Oid dboid, const char *name);
 extern DbctEntry *dbct_registry_add(Oid dboid, const char *name, bool paused);
+extern void dbct_registry_forget(DbctEntry *entry, uint64 generation);
 extern void dbct_wake_launcher(void);
 extern void dbct_wake_workers(Oid dboid);
 extern const char *dbct_state_name(DbctState state);

@@ -736,6 +736,12 @@ dbct_worker_entry(void)
  * dbchangetracking.N.heartbeat every heartbeatIntervalMs. Returns the ms until the next one
  * (IDLE_WAIT_MS when heartbeats are off). Called between WAL records, never inside a
  * transaction's frames.
+ *
+ * A heartbeat carries the Dbct-Position of the newest acknowledged message, and goes out only
+ * once every positioned message is acknowledged: stored after all of them, it keeps the
+ * position to resume after when heartbeats have pushed the changes out of a bounded stream —
+ * and is lost with them if NATS loses its tail. (The offsets entry cannot do that with
+ * confirmDelay: it stays that long behind, and a restart would publish the changes again.)
  */
 static int
 heartbeat_if_due(void)
@@ -747,10 +753,12 @@ heartbeat_if_due(void)
 	if (interval_ms <= 0)
 		return IDLE_WAIT_MS;
 	due_in_ms = interval_ms - (now - ws.heartbeat_at) / 1000;
+	if (due_in_ms <= 0 && ws.in_flight.count > 0)
+		return ACK_WAIT_MS;		/* after the acknowledgements (see above) */
 	if (due_in_ms <= 0)
 	{
 		DbctOutMessage msg;
-		char		tag[64];
+		char		position[64];
 		char		value[64];
 		StringInfoData key;
 
@@ -758,15 +766,14 @@ heartbeat_if_due(void)
 		appendStringInfoString(&key, "{\"serverName\":");
 		escape_json(&key, ws.config.name);
 		appendStringInfoChar(&key, '}');
-		/* unique per heartbeat: it becomes the Nats-Msg-Id */
-		snprintf(tag, sizeof(tag), "%d-" INT64_FORMAT, MyProcPid, (int64) now);
 		snprintf(value, sizeof(value), "{\"ts_ms\":" INT64_FORMAT "}",
 				 (now + (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY) / 1000);
 
 		memset(&msg, 0, sizeof(msg));
 		msg.subject = DBCT_PUB_HEARTBEAT;
-		msg.position = tag;
-		msg.position_len = strlen(tag);
+		msg.position = position;
+		msg.position_len = ws.has_acked
+			? dbct_format_position(position, sizeof(position), &ws.acked_pos) : 0;
 		msg.key = key.data;
 		msg.key_len = key.len;
 		msg.value = value;
@@ -1120,9 +1127,10 @@ run(void)
 
 	if (!dbct_load_tracking_config(ws.entry->name, &ws.config))
 	{
-		/* the tracking was removed (or its track() rolled back) */
+		/* the tracking was removed (untrack, or its row deleted by hand) */
 		if (ws.entry->removed && ws.entry->drop_stream)
 			drop_stream_and_exit();
+		dbct_registry_forget(ws.entry, ws.generation);
 		proc_exit(0);
 	}
 	if (ws.entry->removed)

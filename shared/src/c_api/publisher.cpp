@@ -61,6 +61,7 @@ struct dbct_publisher {
   std::string subject_message;
   std::string subject_heartbeat;
   std::string msg_id;        // scratch: "N:<position>"
+  uint64_t heartbeats = 0;   // published, for their Nats-Msg-Id
   std::string last_position; // returned by dbct_publisher_last_position
   std::string offset;        // returned by dbct_publisher_get_offset
   std::string error;
@@ -72,6 +73,22 @@ struct dbct_publisher {
     return *connection;
   }
 
+  bool Closed() const {
+    return connection && connection->state() == dbct::nats::ConnectionState::kClosed;
+  }
+
+  // cnats closed the connection for good (e.g. the server refused the credentials twice) and
+  // will not reconnect: drop it and everything made on it, so that the next connect opens a
+  // new one.
+  void DropClosedConnection() {
+    publisher.reset();
+    status.reset();
+    logs.reset();
+    offsets.reset();
+    stream_ensured = false;
+    connection.reset();
+  }
+
   dbct::nats::OffsetStore& Offsets() {
     if (!offsets) offsets = std::make_unique<dbct::nats::OffsetStore>(Connected());
     return *offsets;
@@ -79,6 +96,13 @@ struct dbct_publisher {
 };
 
 namespace {
+
+// "<unix ms>.<count>": unique per heartbeat of the handle, and across restarts by the time.
+std::string HeartbeatTag(dbct_publisher* p) {
+  const auto now = std::chrono::duration_cast<milliseconds>(
+      std::chrono::system_clock::now().time_since_epoch());
+  return std::to_string(now.count()) + "." + std::to_string(++p->heartbeats);
+}
 
 // Runs `body`, mapping exceptions to a status and the error text on the handle.
 template <typename Body>
@@ -152,6 +176,7 @@ dbct_status dbct_publisher_connect(dbct_publisher* p) {
   return Guard(p, [&] {
     if (!p->options_error.empty()) throw NatsError(p->options_error, false);
     dbct::nats::ValidateTrackingName(p->name);
+    if (p->Closed()) p->DropClosedConnection();
     if (!p->connection) p->connection = std::make_unique<dbct::nats::Connection>(p->settings);
     if (!p->connection->WaitConnected(p->connect_timeout))
       throw NatsError(p->connection->NotConnectedMessage(), true);
@@ -174,7 +199,9 @@ dbct_status dbct_publisher_ensure_stream(dbct_publisher* p) {
 
 dbct_status dbct_publisher_last_position(dbct_publisher* p, const char** position, size_t* len) {
   return Guard(p, [&] {
-    auto last = dbct::nats::ReadLastPosition(p->Connected(), p->name);
+    // The worker's heartbeats carry the newest acknowledged position (dbct.h): they keep it
+    // in a stream whose changes they pushed out.
+    auto last = dbct::nats::ReadLastPosition(p->Connected(), p->name, true);
     p->last_position = last ? last->position : std::string();
     *position = p->last_position.c_str();
     *len = p->last_position.size();
@@ -195,8 +222,9 @@ dbct_status dbct_publisher_publish(dbct_publisher* p, const dbct_publish_msg* m)
     }
     out.payload = std::string_view(m->value, m->value_len);
     if (m->subject_kind == DBCT_SUBJECT_HEARTBEAT) {
-      // No Dbct-Position: a heartbeat is no event to resume after (dbct.h).
-      p->msg_id.assign(p->name).append(":heartbeat:").append(m->position, m->position_len);
+      // Its Dbct-Position (if any) is an event's, so the Nats-Msg-Id is made unique here.
+      if (m->position_len > 0) out.position = std::string_view(m->position, m->position_len);
+      p->msg_id.assign(p->name).append(":heartbeat:").append(HeartbeatTag(p));
     } else {
       out.position = std::string_view(m->position, m->position_len);
       p->msg_id.assign(p->name).append(":").append(m->position, m->position_len);
@@ -216,6 +244,12 @@ dbct_status dbct_publisher_acked(dbct_publisher* p, uint64_t* acked) {
     *acked = 0;
     if (!p->publisher) return DBCT_OK;
     *acked = p->publisher->Poll(milliseconds(0));
+    if (p->Closed()) {
+      // Nothing will come back on this connection: the caller starts over (and reconnects),
+      // resuming from what JetStream acknowledged.
+      throw NatsError("NATS closed the connection for good: " +
+                          p->connection->NotConnectedMessage(), false);
+    }
     if (p->connection && !p->connection->connected()) {
       // Also while idle: the status should say that NATS is away before anything fails.
       p->error = "lost the connection to NATS; reconnecting";

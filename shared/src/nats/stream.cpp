@@ -300,13 +300,15 @@ std::optional<LastPosition> WalkBack(Connection& connection, const std::string& 
 
 }  // namespace
 
-std::optional<LastPosition> ReadLastPosition(Connection& connection, std::string_view name) {
+std::optional<LastPosition> ReadLastPosition(Connection& connection, std::string_view name,
+                                             bool with_heartbeats) {
   ValidateTrackingName(name);
   const std::string stream = TrackingStreamName(name);
   // Only these subjects carry positions. Asking each for its last message finds the newest
   // position however many heartbeats follow it.
-  const std::vector<std::string> subjects = {TrackingSubject(name), TransactionSubject(name),
-                                             LogicalMessageSubject(name)};
+  std::vector<std::string> subjects = {TrackingSubject(name), TransactionSubject(name),
+                                       LogicalMessageSubject(name)};
+  if (with_heartbeats) subjects.push_back(HeartbeatSubject(name));
   SignalBlockGuard guard;
   const auto counts = SubjectCounts(connection, stream);
   std::optional<LastPosition> newest;

@@ -260,9 +260,11 @@ typedef struct dbct_publisher_options {
 typedef struct dbct_publish_msg {
   uint64_t seq;       /* caller's sequence number, strictly increasing from 1 */
   int32_t subject_kind; /* dbct_subject_kind */
-  const char* position; /* Dbct-Position; Nats-Msg-Id is "N:<position>". Heartbeats have no
-                           Dbct-Position: for them this is a unique tag, Nats-Msg-Id
-                           "N:heartbeat:<tag>" */
+  const char* position; /* Dbct-Position; Nats-Msg-Id is "N:<position>". A heartbeat carries
+                           the position of the newest event acknowledged before it (len 0:
+                           none), which a restart resumes after (dbct_publisher_last_position
+                           reads heartbeats too); its Nats-Msg-Id "N:heartbeat:<ms>.<n>" is
+                           made unique by the publisher */
   size_t position_len;
   char op;              /* Dbct-Op; 0: header omitted */
   const char* table;    /* Dbct-Table; len 0: omitted */
@@ -277,17 +279,21 @@ typedef struct dbct_publish_msg {
  * error on the handle that dbct_publisher_connect returns. */
 dbct_publisher* dbct_publisher_open(const dbct_publisher_options* options);
 /* Connects (waiting up to connect_timeout_ms). DBCT_RETRY_LATER: NATS not reachable now (the
- * reason is the error text); DBCT_ERROR: bad settings (credentials/TLS files, URL). */
+ * reason is the error text); DBCT_ERROR: bad settings (credentials/TLS files, URL) or NATS
+ * refused them (credentials, TLS): the caller retries with backoff, as NATS may be fixed.
+ * A connection that cnats closed for good is replaced by a new one here. */
 dbct_status dbct_publisher_connect(dbct_publisher* publisher);
 /* Creates the tracking's stream or brings it to the configured settings. */
 dbct_status dbct_publisher_ensure_stream(dbct_publisher* publisher);
-/* The Dbct-Position header of the stream's last message; *len 0 when the stream is empty. */
+/* The Dbct-Position header of the stream's last message with one (events and heartbeats);
+ * *len 0 when there is none. */
 dbct_status dbct_publisher_last_position(dbct_publisher* publisher, const char** position,
                                          size_t* len);
 /* Queues one message. DBCT_RETRY_LATER: max_in_flight reached, wait and call again. */
 dbct_status dbct_publisher_publish(dbct_publisher* publisher, const dbct_publish_msg* message);
 /* *acked: highest seq acknowledged together with every earlier one (0: none). DBCT_ERROR
- * once any message failed. */
+ * once any message failed, or when cnats closed the connection for good (credentials refused
+ * on reconnect): start over with dbct_publisher_open and connect. */
 dbct_status dbct_publisher_acked(dbct_publisher* publisher, uint64_t* acked);
 /* Messages published and not yet acknowledged. */
 uint64_t dbct_publisher_in_flight(const dbct_publisher* publisher);

@@ -80,9 +80,11 @@ struct LastPosition {
   std::string key;       // Dbct-Key ("" when absent)
 };
 // The newest message of a tracking's stream on the subjects that carry Dbct-Position
-// (changes, transaction metadata, logical messages; not heartbeats); nullopt when there is
-// none or the stream does not exist.
-std::optional<LastPosition> ReadLastPosition(Connection& connection, std::string_view name);
+// (changes, transaction metadata, logical messages; heartbeats too with with_heartbeats, for
+// connectors whose heartbeats carry the position to resume after); nullopt when there is none
+// or the stream does not exist.
+std::optional<LastPosition> ReadLastPosition(Connection& connection, std::string_view name,
+                                             bool with_heartbeats = false);
 // For a stream of another layout: the last of its newest 64 messages that has Dbct-Position.
 std::optional<LastPosition> ReadLastPositionOfStream(Connection& connection,
                                                      const std::string& stream);
