@@ -5,6 +5,7 @@
 #ifndef DBCT_BINLOG_CATALOG_HPP
 #define DBCT_BINLOG_CATALOG_HPP
 
+#include "dbct/config/name_filter.hpp"
 #include "mysql_client.hpp"
 #include "table_map_event.hpp"
 
@@ -21,6 +22,14 @@ TableMapEvent TableFromCatalog(MysqlConnection& connection, const std::string& d
 
 // "db.table" of every base table in databases other than the server's own.
 std::vector<std::pair<std::string, std::string>> ListUserTables(MysqlConnection& connection);
+
+// The user tables the include/exclude lists select, as ListUserTables.
+std::vector<std::pair<std::string, std::string>> IncludedTables(MysqlConnection& connection,
+                                                                const config::NameFilter& databases,
+                                                                const config::NameFilter& tables);
+
+// "db.view" of every view in databases other than the server's own.
+std::vector<std::string> ListUserViews(MysqlConnection& connection);
 
 }  // namespace dbct::binlog
 

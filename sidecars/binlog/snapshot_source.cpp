@@ -90,8 +90,13 @@ struct HeldRow {
 
 SnapshotSource::SnapshotSource(const ConnectorConfig& config, const ServerFacts& facts,
                                ChangeEmitter& emitter, Telemetry& telemetry,
-                               const std::atomic<bool>& stop)
-    : config_(config), facts_(facts), emitter_(emitter), telemetry_(telemetry), stop_(stop) {}
+                               const std::atomic<bool>& stop, SchemaHistory* history)
+    : config_(config),
+      facts_(facts),
+      emitter_(emitter),
+      telemetry_(telemetry),
+      stop_(stop),
+      history_(history) {}
 
 std::optional<BinlogPosition> SnapshotSource::Run(const std::optional<SnapshotResume>& resume) {
   MysqlConnection c(config_.mysql);
@@ -138,6 +143,15 @@ std::optional<BinlogPosition> SnapshotSource::Run(const std::optional<SnapshotRe
   if (file.empty()) {
     throw SourceError("the server did not tell the binlog position of the snapshot: is log_bin on?",
                       false);
+  }
+
+  if (history_ != nullptr && !resume) {
+    // The schema history's first entry: these tables as of the snapshot's position.
+    std::vector<std::pair<std::string, std::string>> names;
+    for (const auto& t : tables) names.emplace_back(t.map.database, t.map.table);
+    history_->SetCatalog(c);
+    history_->StartFromCatalog(file, pos, names);
+    history_->DropCatalog();
   }
 
   SnapshotPosition base{file, pos, 0, 0};
