@@ -81,9 +81,9 @@ class Streamer {
     MysqlConnection catalog(config_.mysql);
     catalog_ = &catalog;
     tables_.clear();  // table ids of an earlier connection mean nothing now
+    CatalogLoan loan(history_, catalog);
     if (history_ != nullptr) {
       // Column names come from the schema history, as of where streaming starts.
-      history_->SetCatalog(catalog);
       if (!history_->Covers(start.file, start.tx_start)) {
         if (resumed_) {
           telemetry_.Warn("the schema history of tracking \"" + config_.tracking +
@@ -582,7 +582,17 @@ int RunConnector(const ConnectorConfig& config, const std::atomic<bool>& stop) {
     } else if (config.snapshot_mode == "never" || config.snapshot_mode == "no_data" ||
                config.snapshot_mode == "schema_only") {
       MysqlConnection control(config.mysql);
-      stream_from = CurrentPosition(control);
+      if (history_store) {
+        // The schema history's first entry: the tables at this position (no DDL on them
+        // between the two reads).
+        const auto tables = IncludedTables(control, config.databases, config.tables);
+        MetadataLock ddl_lock(config.mysql, tables);
+        stream_from = CurrentPosition(control);
+        CatalogLoan loan(&history, control);
+        history.StartFromCatalog(stream_from->file, stream_from->tx_start, tables);
+      } else {
+        stream_from = CurrentPosition(control);
+      }
       telemetry.Info("streaming from the current binlog position " + stream_from->ToString());
     } else {
       return fail("snapshotMode " + config.snapshot_mode +

@@ -208,6 +208,26 @@ std::vector<std::pair<std::string, std::string>> IncludedTables(MysqlConnection&
   return out;
 }
 
+MetadataLock::MetadataLock(const MysqlSettings& settings,
+                           const std::vector<std::pair<std::string, std::string>>& tables)
+    : connection_(settings) {
+  auto quote = [](const std::string& name) {
+    std::string out = "`";
+    for (char ch : name) {
+      if (ch == '`') out.push_back('`');
+      out.push_back(ch);
+    }
+    return out + "`";
+  };
+  // Behind a long transaction an ALTER waits, and new readers queue behind the ALTER: give up
+  // (and retry the attempt) rather than wait for ever.
+  connection_.Execute("SET SESSION lock_wait_timeout = 60");
+  connection_.Execute("START TRANSACTION");
+  for (const auto& [db, table] : tables) {
+    connection_.Query("SELECT 1 FROM " + quote(db) + "." + quote(table) + " LIMIT 0");
+  }
+}
+
 std::vector<std::string> ListUserViews(MysqlConnection& c) {
   std::vector<std::string> out;
   for (const auto& r : c.Query("SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES "

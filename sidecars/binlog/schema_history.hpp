@@ -165,6 +165,22 @@ class SchemaHistory {
   std::unordered_map<std::string, int64_t> charset_defaults_;  // charset -> default id
 };
 
+// Lends `catalog` to `history` (may be null) for a scope: the connection dies with it.
+class CatalogLoan {
+ public:
+  CatalogLoan(SchemaHistory* history, MysqlConnection& catalog) : history_(history) {
+    if (history_ != nullptr) history_->SetCatalog(catalog);
+  }
+  ~CatalogLoan() {
+    if (history_ != nullptr) history_->DropCatalog();
+  }
+  CatalogLoan(const CatalogLoan&) = delete;
+  CatalogLoan& operator=(const CatalogLoan&) = delete;
+
+ private:
+  SchemaHistory* history_;
+};
+
 }  // namespace dbct::binlog
 
 #endif  // DBCT_BINLOG_SCHEMA_HISTORY_HPP
