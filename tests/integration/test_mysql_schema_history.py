@@ -237,3 +237,31 @@ def test_view_in_the_include_list(mariadb_server, nats_server, build_dir, tmp_pa
     assert errors == [
         'ERROR: table include list entry "inventory\\.cheap" names only views (inventory.cheap): '
         'views have no rows in the binlog; include the tables the view reads instead'], log
+
+
+def test_ddl_while_nats_is_down(make_mariadb_server, nats_server, build_dir, tmp_path, sidecars):
+    """A DDL entry that cannot be stored ends the attempt; the retry replays the stored history
+    and reads the DDL again once NATS is back: nothing lost, nothing twice, right columns."""
+    server = make_mariadb_server(binlog_row_metadata="NO_LOG")
+    server.execute("CREATE DATABASE inventory")
+    server.execute("CREATE TABLE inventory.p (id INT PRIMARY KEY, a INT)")
+    sidecar = make(sidecars, build_dir, tmp_path, server, nats_server).start()
+    server.execute("INSERT INTO inventory.p VALUES (1, 10)")
+    assert len(events(nats_server, 1)) == 1
+    nats_server.stop()
+    server.execute("INSERT INTO inventory.p VALUES (2, 20)")
+    server.execute("ALTER TABLE inventory.p MODIFY a VARCHAR(5)")
+    server.execute("INSERT INTO inventory.p VALUES (3, 'x')")
+    server.execute("ALTER TABLE inventory.p RENAME COLUMN a TO b")
+    server.execute("INSERT INTO inventory.p VALUES (4, 'y')")
+    time.sleep(7)  # past the JetStream request timeout: the entry could not be stored
+    nats_server.start()
+    msgs = events(nats_server, 4, timeout=60)
+    time.sleep(0.5)
+    msgs = events(nats_server, 4)
+    assert sidecar.stop() == 0, sidecar.log()
+    assert [m.json()["after"] for m in msgs] == [
+        {"id": 1, "a": 10}, {"id": 2, "a": 20}, {"id": 3, "a": "x"}, {"id": 4, "b": "y"}], \
+        sidecar.log()
+    assert [e["kind"] for e in history_entries(nats_server)] == ["catalog", "ddl", "ddl"]
+    assert "could not store the schema history entry" in sidecar.log()
