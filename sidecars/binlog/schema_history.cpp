@@ -601,8 +601,12 @@ void SchemaHistory::Record(HistoryEntry entry) {
   if (index <= applied_) {
     ApplyEntry(entry);
     ++applied_;
+    log_.insert(at, std::move(entry));
+    return;
   }
+  // Entries before it not applied yet (Advance was not called up to here): catch up first.
   log_.insert(at, std::move(entry));
+  while (applied_ <= index) ApplyEntry(log_[applied_++]);
 }
 
 void SchemaHistory::StartFromCatalog(const std::string& file, uint64_t pos,
@@ -678,7 +682,11 @@ void SchemaHistory::Fill(TableMapEvent& t, const std::string& file, uint64_t pos
     Record(table_entry(FromCatalog(t.database, t.table)));
     from_catalog = true;
   }
-  std::string why = Mismatch(tables_[key], t);
+  auto known = tables_.find(key);
+  if (known == tables_.end()) {
+    throw SourceError("table " + Quoted(key) + " is not in the schema history" + where, false);
+  }
+  std::string why = Mismatch(known->second, t);
   if (!why.empty() && !from_catalog && catalog_ != nullptr) {
     // A statement changed the table without the history noticing: the catalog may know.
     TableDef now = FromCatalog(t.database, t.table);
@@ -701,7 +709,7 @@ void SchemaHistory::Fill(TableMapEvent& t, const std::string& file, uint64_t pos
                           "; set binlog_row_metadata=FULL so events carry their own column names",
                       false);
   }
-  const TableDef& def = tables_[key];
+  const TableDef& def = tables_.at(key);
   for (size_t i = 0; i < def.columns.size(); ++i) {
     ColumnInfo& col = t.columns[i];
     const ColumnDef& d = def.columns[i];
