@@ -419,6 +419,10 @@ std::string HistoryEntryToJson(const HistoryEntry& e) {
                       {"pos", e.pos},
                       {"tables", std::move(tables)}};
   if (!e.database.empty()) j["database"] = e.database;
+  if (e.parts > 1) {
+    j["part"] = e.part;
+    j["parts"] = e.parts;
+  }
   if (!e.statement.empty()) j["statement"] = e.statement;
   // Statements may hold any bytes: keep invalid UTF-8 rather than fail.
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -441,6 +445,8 @@ HistoryEntry HistoryEntryFromJson(std::string_view text) {
     e.pos = j.at("pos").get<uint64_t>();
     e.database = j.value("database", "");
     e.statement = j.value("statement", "");
+    e.part = j.value("part", 0);
+    e.parts = j.value("parts", 1);
     for (const auto& [key, def] : j.at("tables").items()) {
       if (def.is_null()) {
         e.tables.emplace_back(key, std::nullopt);
@@ -559,13 +565,25 @@ void SchemaHistory::SetLog(std::vector<HistoryEntry> entries) {
 }
 
 bool SchemaHistory::Covers(const std::string& file, uint64_t pos) const {
-  return std::any_of(log_.begin(), log_.end(), [&](const HistoryEntry& e) {
-    return e.kind == HistoryEntryKind::kCatalog && Compare(e, file, pos, 0) <= 0;
-  });
+  for (size_t i = 0; i < log_.size(); ++i) {
+    const HistoryEntry& e = log_[i];
+    if (e.kind != HistoryEntryKind::kCatalog || e.part != 0 || Compare(e, file, pos, 0) > 0)
+      continue;
+    // Complete: parts 1..parts-1 of the same read follow it.
+    int next = 1;
+    for (size_t j = i + 1; j < log_.size() && next < e.parts; ++j) {
+      const HistoryEntry& f = log_[j];
+      if (f.kind == HistoryEntryKind::kCatalog && f.file == e.file && f.pos == e.pos &&
+          f.part == next)
+        ++next;
+    }
+    if (next >= e.parts) return true;
+  }
+  return false;
 }
 
 void SchemaHistory::ApplyEntry(const HistoryEntry& e) {
-  if (e.kind == HistoryEntryKind::kCatalog) tables_.clear();
+  if (e.kind == HistoryEntryKind::kCatalog && e.part == 0) tables_.clear();
   for (const auto& [key, def] : e.tables) {
     if (def) {
       tables_[key] = *def;
@@ -615,8 +633,23 @@ void SchemaHistory::StartFromCatalog(const std::string& file, uint64_t pos,
   e.kind = HistoryEntryKind::kCatalog;
   e.file = file;
   e.pos = pos;
-  for (const auto& [db, table] : tables) e.tables.emplace_back(db + "." + table, FromCatalog(db, table));
-  Record(std::move(e));
+  std::vector<HistoryEntry> parts(1, e);
+  size_t bytes = 0;
+  for (const auto& [db, table] : tables) {
+    TableDef def = FromCatalog(db, table);
+    const size_t size = TableToJson(def).dump().size() + db.size() + table.size();
+    if (bytes > 0 && bytes + size > kMaxCatalogEntryBytes) {
+      parts.push_back(e);
+      bytes = 0;
+    }
+    bytes += size;
+    parts.back().tables.emplace_back(db + "." + table, std::move(def));
+  }
+  for (size_t i = 0; i < parts.size(); ++i) {
+    parts[i].part = static_cast<int>(i);
+    parts[i].parts = static_cast<int>(parts.size());
+    Record(std::move(parts[i]));
+  }
 }
 
 void SchemaHistory::Touch(const std::string& key) {

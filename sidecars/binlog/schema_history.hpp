@@ -79,9 +79,16 @@ struct HistoryEntry {
   // "db.table" -> definition from here on; nullopt: unknown from here on (dropped, or changed
   // by a statement that was not understood).
   std::vector<std::pair<std::string, std::optional<TableDef>>> tables;
+  // A catalog read too large for one NATS message is stored in `parts` entries; part 0 starts
+  // afresh, the others add to it. Complete only with all of them.
+  int part = 0;
+  int parts = 1;
 
   std::string Position() const;  // "file:pos"
 };
+
+// Most bytes of table definitions in one catalog entry (NATS' default max_payload is 1 MB).
+inline constexpr size_t kMaxCatalogEntryBytes = 256 * 1024;
 
 // One entry as JSON (the stored form) and back. FromJson throws SourceError (not retriable)
 // naming what is wrong.

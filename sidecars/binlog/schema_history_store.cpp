@@ -92,8 +92,8 @@ std::vector<HistoryEntry> SchemaHistoryStore::Read() {
 void SchemaHistoryStore::Append(const HistoryEntry& entry) {
   nats::SignalBlockGuard guard;
   const std::string position = entry.Position();
-  const std::string msg_id =
-      tracking_ + ":" + HistoryEntryKindName(entry.kind) + ":" + position;
+  std::string msg_id = tracking_ + ":" + HistoryEntryKindName(entry.kind) + ":" + position;
+  if (entry.parts > 1) msg_id += ":" + std::to_string(entry.part);
   nats::EventHeaders headers;
   headers.msg_id = msg_id;
   headers.position = position;

@@ -304,3 +304,28 @@ def test_restart_replays_stored_catalog_reads(make_mariadb_server, nats_server, 
     assert entries[1]["tables"] == {"inventory.p": None}
     assert [c["name"] for c in entries[2]["tables"]["inventory.p"]["columns"]] == ["id", "a", "x"]
     assert "warning" not in restarted.log().split("\n", 1)[1], restarted.log()
+
+
+def test_large_catalog_read_is_stored_in_parts(make_mariadb_server, nats_server, build_dir,
+                                               tmp_path, sidecars):
+    server = make_mariadb_server(binlog_row_metadata="NO_LOG")
+    server.execute("CREATE DATABASE inventory")
+    columns = ", ".join(f"a_rather_long_column_name_number_{i} INT" for i in range(100))
+    for t in range(60):
+        server.execute(f"CREATE TABLE inventory.t{t} (id INT PRIMARY KEY, {columns})")
+    sidecar = make(sidecars, build_dir, tmp_path, server, nats_server).start()
+    server.execute("INSERT INTO inventory.t59 (id) VALUES (1)")
+    assert len(events(nats_server, 1)) == 1
+    assert sidecar.stop() == 0, sidecar.log()
+    server.execute("ALTER TABLE inventory.t59 DROP COLUMN a_rather_long_column_name_number_0")
+    server.execute("INSERT INTO inventory.t59 (id) VALUES (2)")
+    server.execute("ALTER TABLE inventory.t59 ADD COLUMN z INT FIRST")
+    restarted = make(sidecars, build_dir, tmp_path, server, nats_server).start()
+    msgs = events(nats_server, 2)
+    assert restarted.stop() == 0, restarted.log()
+    after = msgs[1].json()["after"]
+    assert list(after)[:2] == ["id", "a_rather_long_column_name_number_1"], restarted.log()
+    assert len(after) == 100
+    catalog = [e for e in history_entries(nats_server) if e["kind"] == "catalog"]
+    assert len(catalog) >= 2 and [e["part"] for e in catalog] == list(range(len(catalog)))
+    assert sum(len(e["tables"]) for e in catalog) == 60

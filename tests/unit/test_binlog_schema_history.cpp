@@ -288,5 +288,30 @@ TEST_F(SchemaHistoryTest, ReplayedLogDecodesABacklogAsTheFirstPassDid) {
   EXPECT_EQ(again.Log().back().Position(), "bin.000003:100");
 }
 
+// A catalog read stored in several messages counts only when all of them are there.
+TEST_F(SchemaHistoryTest, CatalogReadInParts) {
+  HistoryEntry first{HistoryEntryKind::kCatalog, "bin.000001", 4, "", "", {}};
+  first.parts = 2;
+  first.tables = {{"inv.p", *h.Find("inv", "p")}};
+  HistoryEntry second = first;
+  second.part = 1;
+  second.tables = {{"inv.q", TableDef{{{"k", false, -1, {}, false, ColumnKind::kNumeric}}, {}, -1}}};
+  const HistoryEntry back = HistoryEntryFromJson(HistoryEntryToJson(second));
+  EXPECT_EQ(back.part, 1);
+  EXPECT_EQ(back.parts, 2);
+
+  SchemaHistory only_first;
+  only_first.SetLog({first});
+  EXPECT_FALSE(only_first.Covers("bin.000001", 4));  // the rest was never stored
+
+  SchemaHistory both;
+  both.SetLog({first, back});
+  EXPECT_TRUE(both.Covers("bin.000001", 4));
+  both.RewindTo("bin.000001", 4);
+  ASSERT_NE(both.Find("inv", "p"), nullptr);  // part 1 adds to part 0
+  ASSERT_NE(both.Find("inv", "q"), nullptr);
+  EXPECT_EQ(both.Find("inv", "q")->columns[0].name, "k");
+}
+
 }  // namespace
 }  // namespace dbct::binlog
