@@ -15,6 +15,7 @@
 #include "event_decoder.hpp"
 #include "prerequisites.hpp"
 #include "schema_history.hpp"
+#include "schema_history_store.hpp"
 #include "snapshot_source.hpp"
 #include "value_writer.hpp"
 
@@ -56,15 +57,21 @@ struct TransactionState {
 
 class Streamer {
  public:
+  // `history`: the schema history when the server's TABLE_MAPs lack column names (null with
+  // binlog_row_metadata=FULL); `resumed`: the tracking's stream had events at start, so the
+  // history should know the start position.
   Streamer(const ConnectorConfig& config, const std::atomic<bool>& stop, const ServerFacts& facts,
-           sidecar::Runtime& runtime, ChangeEmitter& emitter, sidecar::Telemetry& telemetry)
+           sidecar::Runtime& runtime, ChangeEmitter& emitter, sidecar::Telemetry& telemetry,
+           SchemaHistory* history, bool resumed)
       : config_(config),
         stop_(stop),
         facts_(facts),
         runtime_(runtime),
         emitter_(emitter),
         telemetry_(telemetry),
-        connector_name_(facts.mariadb ? "mariadb" : "mysql") {}
+        connector_name_(facts.mariadb ? "mariadb" : "mysql"),
+        history_(history),
+        resumed_(resumed) {}
 
   // Streams from `start` until stopped. Throws SourceError / BinlogError / NatsError.
   void Run(BinlogPosition start) {
@@ -72,16 +79,24 @@ class Streamer {
     current_file_ = start.file;
     MysqlConnection catalog(config_.mysql);
     catalog_ = &catalog;
-    history_.SetCatalog(catalog);
-    if (!history_loaded_ && facts_.binlog_row_metadata != "FULL") {
-      // Column names come from the schema history: start it where streaming starts.
-      for (const auto& [db, name] : ListUserTables(catalog)) {
-        if (config_.databases.Matches(db) && config_.tables.Matches(db + "." + name)) {
-          history_.Load(db, name);
+    tables_.clear();  // table ids of an earlier connection mean nothing now
+    CatalogLoan loan(history_, catalog);
+    if (history_ != nullptr) {
+      // Column names come from the schema history, as of where streaming starts.
+      if (!history_->Covers(start.file, start.tx_start)) {
+        if (resumed_) {
+          telemetry_.Warn("the schema history of tracking \"" + config_.tracking +
+                          "\" knows nothing at or before " + start.file + ":" +
+                          std::to_string(start.tx_start) +
+                          " (its stream was emptied, or the tracking ran with "
+                          "binlog_row_metadata=FULL): starting it from the catalog as it is now; "
+                          "events written before a later ALTER TABLE may get the wrong columns");
         }
+        history_->StartFromCatalog(start.file, start.tx_start,
+                                   IncludedTables(catalog, config_.databases, config_.tables));
       }
+      history_->RewindTo(start.file, start.tx_start);
     }
-    history_loaded_ = true;
     MysqlConnection dump(config_.mysql);
     StreamStart from{start.file, start.tx_start, ""};
     StreamOptions options;
@@ -129,7 +144,7 @@ class Streamer {
           } else if constexpr (std::is_same_v<T, XidEvent>) {
             EndTransaction();
           } else if constexpr (std::is_same_v<T, TableMapEvent>) {
-            HandleTableMap(std::move(body));
+            HandleTableMap(std::move(body), pos);
           } else if constexpr (std::is_same_v<T, RowsEvent>) {
             HandleRows(body, ev.header);
           } else if constexpr (std::is_same_v<T, HeartbeatEvent>) {
@@ -165,29 +180,52 @@ class Streamer {
       case QueryKind::kXa:
         throw UnsupportedError("XA transactions in the binlog are not supported");
       case QueryKind::kOther:
-        // DDL: table maps of later events describe the new columns; the history follows it.
+        // DDL: table maps of later events describe the new columns; the history follows it
+        // (or, re-reading binlog it followed before, replays what it stored then).
         tables_.clear();
-        if (facts_.binlog_row_metadata != "FULL") history_.Apply(q.database, q.statement);
+        if (history_ != nullptr && !history_->Advance(current_file_, pos)) {
+          history_->Apply(q.database, q.statement, current_file_, pos);
+        }
         if (!tx_.began_with_begin) tx_.open = false;
         return;
     }
   }
 
-  void HandleTableMap(TableMapEvent&& map) {
+  static bool SameColumns(const TableMapEvent& a, const TableMapEvent& b) {
+    if (a.columns.size() != b.columns.size()) return false;
+    for (size_t i = 0; i < a.columns.size(); ++i) {
+      if (a.columns[i].type != b.columns[i].type || a.columns[i].meta != b.columns[i].meta)
+        return false;
+    }
+    return true;
+  }
+
+  void HandleTableMap(TableMapEvent&& map, uint64_t pos) {
     auto& state = tables_[map.table_id];
     const bool same = state.map.database == map.database && state.map.table == map.table &&
-                      state.map.columns.size() == map.columns.size() && state.included;
+                      SameColumns(state.map, map) && state.included;
     state.full_name = map.database + "." + map.table;
     state.included =
         config_.databases.Matches(map.database) && config_.tables.Matches(state.full_name);
-    if (state.included &&
-        !(map.has_names && map.has_signedness && map.has_charsets &&
-          (map.has_enum_set_values || !map.HasEnumOrSet()) && map.has_primary_key)) {
+    if (map.has_names) {
+      // binlog_row_metadata=FULL: the other fields are left out only where they do not apply
+      // (no numeric or character column, no primary key).
+      map.has_signedness = map.has_charsets = map.has_enum_set_values = true;
+      map.has_primary_key = true;
+    }
+    if (state.included && !map.has_names) {
       if (same) {
-        // Keep what the catalog told us for this table id; the binlog repeats it per transaction.
+        // Keep what the history told us for this table id; the binlog repeats it per transaction.
         map = std::move(state.map);
+      } else if (history_ != nullptr) {
+        history_->Advance(current_file_, pos);
+        history_->Fill(map, current_file_, pos);
       } else {
-        history_.Fill(map);
+        throw SourceError("the table map of \"" + state.full_name + "\" at " + current_file_ +
+                              ":" + std::to_string(pos) +
+                              " has no column names although binlog_row_metadata was FULL at "
+                              "start: restart the sidecar so it keeps a schema history",
+                          false);
       }
     }
     state.map = std::move(map);
@@ -414,8 +452,8 @@ class Streamer {
   const std::string transaction_subject_ = nats::TransactionSubject(config_.tracking);
   const std::string heartbeat_subject_ = nats::HeartbeatSubject(config_.tracking);
   uint64_t next_pos_ = 0;
-  SchemaHistory history_;
-  bool history_loaded_ = false;
+  SchemaHistory* const history_;
+  const bool resumed_;
   Clock::time_point last_heartbeat_ = Clock::now();
 };
 
@@ -482,12 +520,36 @@ int RunConnector(const ConnectorConfig& config, sidecar::Telemetry& telemetry, s
     sidecar::Runtime& runtime = *runtime_owner;
     ChangeEmitter emitter(config.tracking, runtime);
 
+    // Without binlog_row_metadata=FULL, column names come from a schema history kept durably
+    // in NATS, so a restart decodes a backlog with DDL in it as the first pass would have.
+    std::optional<SchemaHistoryStore> history_store;
+    SchemaHistory history;
+    if (facts.binlog_row_metadata != "FULL") {
+      history_store.emplace(runtime.connection(), config.tracking);
+      history.SetPersist([&history_store](const HistoryEntry& entry) {
+        try {
+          history_store->Append(entry);
+        } catch (const nats::NatsError& e) {
+          throw SourceError(e.what(), e.retriable());  // the attempt ends; retried from the log
+        }
+      });
+      history.SetWarn([&telemetry](const std::string& message) { telemetry.Warn(message); });
+    }
+
     // Where the stream stopped decides what comes first: the rest of a snapshot, streaming
     // after the last event, or (empty stream) a snapshot or the current binlog position.
     std::optional<SnapshotResume> snapshot_resume;
     std::optional<BinlogPosition> stream_from;
     bool snapshot_needed = false;
-    if (auto last = runtime.LastEvent()) {
+    const auto last = runtime.LastEvent();
+    if (history_store) {
+      if (last) {
+        history.SetLog(history_store->Read());
+      } else {
+        history_store->Clear();  // a new start: an older history of this name means nothing
+      }
+    }
+    if (last) {
       if (auto snap = SnapshotPosition::Parse(last->position)) {
         snapshot_resume = SnapshotResume{*snap, last->table, last->key};
         snapshot_needed = true;
@@ -507,21 +569,33 @@ int RunConnector(const ConnectorConfig& config, sidecar::Telemetry& telemetry, s
     } else if (config.snapshot_mode == "never" || config.snapshot_mode == "no_data" ||
                config.snapshot_mode == "schema_only") {
       MysqlConnection control(config.mysql);
-      stream_from = CurrentPosition(control);
+      if (history_store) {
+        // The schema history's first entry: the tables at this position (no DDL on them
+        // between the two reads).
+        const auto tables = IncludedTables(control, config.databases, config.tables);
+        MetadataLock ddl_lock(config.mysql, tables);
+        stream_from = CurrentPosition(control);
+        CatalogLoan loan(&history, control);
+        history.StartFromCatalog(stream_from->file, stream_from->tx_start, tables);
+      } else {
+        stream_from = CurrentPosition(control);
+      }
       telemetry.Info("streaming from the current binlog position " + stream_from->ToString());
     } else {
       return fail("snapshotMode " + config.snapshot_mode +
                   " is not supported for mysql: use initial, no_data or never");
     }
 
-    Streamer streamer(config, stop, facts, runtime, emitter, telemetry);
+    Streamer streamer(config, stop, facts, runtime, emitter, telemetry,
+                      history_store ? &history : nullptr, last.has_value());
     milliseconds backoff(500);
     bool streaming = false;
     while (!stop.load()) {
       try {
         if (snapshot_needed) {
           telemetry.SetState(nats::TrackingState::kSnapshotting);
-          SnapshotSource snapshot(config, facts, emitter, telemetry, stop);
+          SnapshotSource snapshot(config, facts, emitter, telemetry, stop,
+                                  history_store ? &history : nullptr);
           auto from = snapshot.Run(snapshot_resume);
           if (!from) break;  // stopped
           snapshot_needed = false;

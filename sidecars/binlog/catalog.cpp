@@ -198,4 +198,45 @@ std::vector<std::pair<std::string, std::string>> ListUserTables(MysqlConnection&
   return out;
 }
 
+std::vector<std::pair<std::string, std::string>> IncludedTables(MysqlConnection& c,
+                                                                const config::NameFilter& databases,
+                                                                const config::NameFilter& tables) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (auto& [db, name] : ListUserTables(c)) {
+    if (databases.Matches(db) && tables.Matches(db + "." + name)) out.emplace_back(db, name);
+  }
+  return out;
+}
+
+MetadataLock::MetadataLock(const MysqlSettings& settings,
+                           const std::vector<std::pair<std::string, std::string>>& tables)
+    : connection_(settings) {
+  auto quote = [](const std::string& name) {
+    std::string out = "`";
+    for (char ch : name) {
+      if (ch == '`') out.push_back('`');
+      out.push_back(ch);
+    }
+    return out + "`";
+  };
+  // Behind a long transaction an ALTER waits, and new readers queue behind the ALTER: give up
+  // (and retry the attempt) rather than wait for ever.
+  connection_.Execute("SET SESSION lock_wait_timeout = 60");
+  connection_.Execute("START TRANSACTION");
+  for (const auto& [db, table] : tables) {
+    connection_.Query("SELECT 1 FROM " + quote(db) + "." + quote(table) + " LIMIT 0");
+  }
+}
+
+std::vector<std::string> ListUserViews(MysqlConnection& c) {
+  std::vector<std::string> out;
+  for (const auto& r : c.Query("SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES "
+                               "WHERE TABLE_TYPE = 'VIEW' AND TABLE_SCHEMA NOT IN "
+                               "('mysql', 'information_schema', 'performance_schema', 'sys') "
+                               "ORDER BY TABLE_SCHEMA, TABLE_NAME")) {
+    out.push_back(r[0].value_or("") + "." + r[1].value_or(""));
+  }
+  return out;
+}
+
 }  // namespace dbct::binlog

@@ -5,6 +5,7 @@
 #ifndef DBCT_BINLOG_CATALOG_HPP
 #define DBCT_BINLOG_CATALOG_HPP
 
+#include "dbct/config/name_filter.hpp"
 #include "mysql_client.hpp"
 #include "table_map_event.hpp"
 
@@ -21,6 +22,27 @@ TableMapEvent TableFromCatalog(MysqlConnection& connection, const std::string& d
 
 // "db.table" of every base table in databases other than the server's own.
 std::vector<std::pair<std::string, std::string>> ListUserTables(MysqlConnection& connection);
+
+// The user tables the include/exclude lists select, as ListUserTables.
+std::vector<std::pair<std::string, std::string>> IncludedTables(MysqlConnection& connection,
+                                                                const config::NameFilter& databases,
+                                                                const config::NameFilter& tables);
+
+// Holds shared metadata locks on `tables` while it lives (an open transaction that has read
+// each of them), on a connection of its own: no ALTER, DROP or RENAME of them can commit
+// meanwhile, so a catalog read and a binlog position taken under it agree (a DDL statement
+// already running is waited for; it is then in the binlog before the position).
+class MetadataLock {
+ public:
+  MetadataLock(const MysqlSettings& settings,
+               const std::vector<std::pair<std::string, std::string>>& tables);
+
+ private:
+  MysqlConnection connection_;  // closing it ends the transaction and frees the locks
+};
+
+// "db.view" of every view in databases other than the server's own.
+std::vector<std::string> ListUserViews(MysqlConnection& connection);
 
 }  // namespace dbct::binlog
 

@@ -92,8 +92,8 @@ PrerequisiteReport CheckPrerequisites(MysqlConnection& c) {
     report.warnings.push_back(
         "binlog_row_metadata should be FULL (is " +
         (f.binlog_row_metadata.empty() ? std::string("not available") : f.binlog_row_metadata) +
-        "): column names and types are read from the catalog instead, which is wrong for "
-        "events written before a later ALTER TABLE");
+        "): column names, signedness and charsets come from the schema history the sidecar "
+        "keeps by following DDL (stream dbchangetracking-schemahistory) instead of the events");
   }
   return report;
 }
@@ -116,9 +116,26 @@ std::vector<std::string> CheckIncludeLists(MysqlConnection& c, const config::Nam
   if (!tables.include_items().empty()) {
     std::vector<std::string> names;
     for (const auto& [db, table] : ListUserTables(c)) names.push_back(db + "." + table);
-    for (const auto& item : tables.UnmatchedIncludeItems(names)) {
-      problems.push_back("table include list entry \"" + item +
-                         "\" matches no table; check the name or remove it");
+    const auto unmatched = tables.UnmatchedIncludeItems(names);
+    const auto views = unmatched.empty() ? std::vector<std::string>() : ListUserViews(c);
+    for (const auto& item : unmatched) {
+      // A view has no rows of its own in the binlog: say so rather than "matches nothing".
+      std::string error;
+      auto one = config::NameFilter::Create(item, "", &error);
+      std::string matched;
+      for (const auto& view : views) {
+        if (!one || !one->Matches(view)) continue;
+        matched += (matched.empty() ? "" : ", ") + view;
+      }
+      if (!matched.empty()) {
+        problems.push_back("table include list entry \"" + item + "\" names only views (" +
+                           matched +
+                           "): views have no rows in the binlog; include the tables the view "
+                           "reads instead");
+      } else {
+        problems.push_back("table include list entry \"" + item +
+                           "\" matches no table; check the name or remove it");
+      }
     }
   }
   return problems;

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
 
 #include "catalog.hpp"
 
@@ -231,10 +234,264 @@ enum class Place { kKeep, kFirst, kAfter };
 
 }  // namespace
 
+ColumnKind KindOf(const ColumnInfo& c) {
+  switch (c.type) {
+    case ColumnType::kDecimal:
+    case ColumnType::kTiny:
+    case ColumnType::kShort:
+    case ColumnType::kLong:
+    case ColumnType::kFloat:
+    case ColumnType::kDouble:
+    case ColumnType::kLongLong:
+    case ColumnType::kInt24:
+    case ColumnType::kNewDecimal:
+      return ColumnKind::kNumeric;
+    case ColumnType::kBit:
+      return ColumnKind::kBit;
+    case ColumnType::kTimestamp:
+    case ColumnType::kDate:
+    case ColumnType::kTime:
+    case ColumnType::kDatetime:
+    case ColumnType::kYear:
+    case ColumnType::kNewDate:
+    case ColumnType::kTimestamp2:
+    case ColumnType::kDatetime2:
+    case ColumnType::kTime2:
+      return ColumnKind::kTemporal;
+    case ColumnType::kEnum:
+      return ColumnKind::kEnum;
+    case ColumnType::kSet:
+      return ColumnKind::kSet;
+    case ColumnType::kString:
+      if (c.real_type == ColumnType::kEnum) return ColumnKind::kEnum;
+      if (c.real_type == ColumnType::kSet) return ColumnKind::kSet;
+      return ColumnKind::kCharacter;
+    case ColumnType::kVarchar:
+    case ColumnType::kVarString:
+    case ColumnType::kBlob:
+    case ColumnType::kTinyBlob:
+    case ColumnType::kMediumBlob:
+    case ColumnType::kLongBlob:
+    case ColumnType::kVarcharCompressed:
+    case ColumnType::kBlobCompressed:
+    case ColumnType::kJson:
+      return ColumnKind::kCharacter;
+    case ColumnType::kGeometry:
+      return ColumnKind::kGeometry;
+    default:
+      return ColumnKind::kUnknown;
+  }
+}
+
+ColumnKind KindOfSqlType(std::string_view word) {
+  static const std::pair<const char*, ColumnKind> kKinds[] = {
+      {"tinyint", ColumnKind::kNumeric},     {"smallint", ColumnKind::kNumeric},
+      {"mediumint", ColumnKind::kNumeric},   {"int", ColumnKind::kNumeric},
+      {"integer", ColumnKind::kNumeric},     {"bigint", ColumnKind::kNumeric},
+      {"float", ColumnKind::kNumeric},       {"double", ColumnKind::kNumeric},
+      {"real", ColumnKind::kNumeric},        {"decimal", ColumnKind::kNumeric},
+      {"numeric", ColumnKind::kNumeric},     {"dec", ColumnKind::kNumeric},
+      {"fixed", ColumnKind::kNumeric},       {"bool", ColumnKind::kNumeric},
+      {"boolean", ColumnKind::kNumeric},     {"serial", ColumnKind::kNumeric},
+      {"bit", ColumnKind::kBit},             {"date", ColumnKind::kTemporal},
+      {"time", ColumnKind::kTemporal},       {"datetime", ColumnKind::kTemporal},
+      {"timestamp", ColumnKind::kTemporal},  {"year", ColumnKind::kTemporal},
+      {"char", ColumnKind::kCharacter},      {"varchar", ColumnKind::kCharacter},
+      {"character", ColumnKind::kCharacter}, {"long", ColumnKind::kCharacter},
+      {"tinytext", ColumnKind::kCharacter},  {"text", ColumnKind::kCharacter},
+      {"mediumtext", ColumnKind::kCharacter}, {"longtext", ColumnKind::kCharacter},
+      {"json", ColumnKind::kCharacter},      {"binary", ColumnKind::kCharacter},
+      {"varbinary", ColumnKind::kCharacter}, {"tinyblob", ColumnKind::kCharacter},
+      {"blob", ColumnKind::kCharacter},      {"mediumblob", ColumnKind::kCharacter},
+      {"longblob", ColumnKind::kCharacter},  {"enum", ColumnKind::kEnum},
+      {"set", ColumnKind::kSet},             {"geometry", ColumnKind::kGeometry},
+      {"point", ColumnKind::kGeometry},      {"linestring", ColumnKind::kGeometry},
+      {"polygon", ColumnKind::kGeometry},    {"multipoint", ColumnKind::kGeometry},
+      {"multilinestring", ColumnKind::kGeometry}, {"multipolygon", ColumnKind::kGeometry},
+      {"geometrycollection", ColumnKind::kGeometry},
+  };
+  for (const auto& [name, kind] : kKinds) {
+    if (word == name) return kind;
+  }
+  return ColumnKind::kUnknown;  // inet4, inet6, uuid, ...: not compared
+}
+
+namespace {
+
+constexpr std::pair<ColumnKind, const char*> kKindNames[] = {
+    {ColumnKind::kUnknown, "unknown"},     {ColumnKind::kNumeric, "numeric"},
+    {ColumnKind::kBit, "bit"},             {ColumnKind::kTemporal, "temporal"},
+    {ColumnKind::kCharacter, "character"}, {ColumnKind::kEnum, "enum"},
+    {ColumnKind::kSet, "set"},             {ColumnKind::kGeometry, "geometry"},
+};
+
+constexpr std::pair<HistoryEntryKind, const char*> kEntryKindNames[] = {
+    {HistoryEntryKind::kCatalog, "catalog"},
+    {HistoryEntryKind::kStatement, "ddl"},
+    {HistoryEntryKind::kTable, "table"},
+};
+
+// -1 / 0 / 1 as `e` takes effect before / at / after the point (file, pos, phase); phase 0 is
+// "before the event at pos" (catalog entries), 1 "with the event at pos".
+int Compare(const HistoryEntry& e, const std::string& file, uint64_t pos, int phase) {
+  if (int c = CompareBinlogFiles(e.file, file); c != 0) return c;
+  if (e.pos != pos) return e.pos < pos ? -1 : 1;
+  const int e_phase = e.kind == HistoryEntryKind::kCatalog ? 0 : 1;
+  return e_phase == phase ? 0 : (e_phase < phase ? -1 : 1);
+}
+
+std::string Quoted(const std::string& key) { return "\"" + key + "\""; }
+
+nlohmann::json TableToJson(const TableDef& t) {
+  nlohmann::json columns = nlohmann::json::array();
+  for (const auto& c : t.columns) {
+    nlohmann::json col = {{"name", c.name}, {"kind", ColumnKindName(c.kind)}};
+    if (c.is_unsigned) col["unsigned"] = true;
+    if (c.collation >= 0) col["collation"] = c.collation;
+    if (!c.enum_values.empty()) col["members"] = c.enum_values;
+    if (c.point) col["point"] = true;
+    columns.push_back(std::move(col));
+  }
+  nlohmann::json out = {{"columns", std::move(columns)}, {"primary_key", t.primary_key}};
+  if (t.default_collation >= 0) out["default_collation"] = t.default_collation;
+  return out;
+}
+
+TableDef TableFromJson(const nlohmann::json& j) {
+  TableDef t;
+  for (const auto& col : j.at("columns")) {
+    ColumnDef c;
+    c.name = col.at("name").get<std::string>();
+    const auto kind = ParseColumnKind(col.value("kind", "unknown"));
+    if (!kind) throw std::invalid_argument("unknown column kind " + col.value("kind", ""));
+    c.kind = *kind;
+    c.is_unsigned = col.value("unsigned", false);
+    c.collation = col.value("collation", int64_t{-1});
+    c.enum_values = col.value("members", std::vector<std::string>{});
+    c.point = col.value("point", false);
+    t.columns.push_back(std::move(c));
+  }
+  t.primary_key = j.value("primary_key", std::vector<std::string>{});
+  t.default_collation = j.value("default_collation", int64_t{-1});
+  return t;
+}
+
+}  // namespace
+
+const char* ColumnKindName(ColumnKind kind) {
+  for (const auto& [k, name] : kKindNames) {
+    if (k == kind) return name;
+  }
+  return "unknown";
+}
+
+std::optional<ColumnKind> ParseColumnKind(std::string_view name) {
+  for (const auto& [k, n] : kKindNames) {
+    if (name == n) return k;
+  }
+  return std::nullopt;
+}
+
+const char* HistoryEntryKindName(HistoryEntryKind kind) {
+  for (const auto& [k, name] : kEntryKindNames) {
+    if (k == kind) return name;
+  }
+  return "ddl";
+}
+
+bool ColumnDef::operator==(const ColumnDef& o) const {
+  return name == o.name && is_unsigned == o.is_unsigned && collation == o.collation &&
+         enum_values == o.enum_values && point == o.point && kind == o.kind;
+}
+
+bool TableDef::operator==(const TableDef& o) const {
+  return columns == o.columns && primary_key == o.primary_key &&
+         default_collation == o.default_collation;
+}
+
+std::string HistoryEntry::Position() const { return file + ":" + std::to_string(pos); }
+
+std::string HistoryEntryToJson(const HistoryEntry& e) {
+  nlohmann::json tables = nlohmann::json::object();
+  for (const auto& [key, def] : e.tables) tables[key] = def ? TableToJson(*def) : nlohmann::json();
+  nlohmann::json j = {{"kind", HistoryEntryKindName(e.kind)},
+                      {"file", e.file},
+                      {"pos", e.pos},
+                      {"tables", std::move(tables)}};
+  if (!e.database.empty()) j["database"] = e.database;
+  if (e.parts > 1) {
+    j["part"] = e.part;
+    j["parts"] = e.parts;
+  }
+  if (!e.statement.empty()) j["statement"] = e.statement;
+  // Statements may hold any bytes: keep invalid UTF-8 rather than fail.
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+HistoryEntry HistoryEntryFromJson(std::string_view text) {
+  try {
+    const auto j = nlohmann::json::parse(text);
+    HistoryEntry e;
+    const std::string kind = j.at("kind").get<std::string>();
+    bool known = false;
+    for (const auto& [k, name] : kEntryKindNames) {
+      if (kind == name) {
+        e.kind = k;
+        known = true;
+      }
+    }
+    if (!known) throw std::invalid_argument("unknown entry kind \"" + kind + "\"");
+    e.file = j.at("file").get<std::string>();
+    e.pos = j.at("pos").get<uint64_t>();
+    e.database = j.value("database", "");
+    e.statement = j.value("statement", "");
+    e.part = j.value("part", 0);
+    e.parts = j.value("parts", 1);
+    for (const auto& [key, def] : j.at("tables").items()) {
+      if (def.is_null()) {
+        e.tables.emplace_back(key, std::nullopt);
+      } else {
+        e.tables.emplace_back(key, TableFromJson(def));
+      }
+    }
+    return e;
+  } catch (const std::exception& ex) {
+    std::string shown(text.substr(0, 200));
+    throw SourceError("schema history entry " + shown + " cannot be read (" + ex.what() +
+                          "): was it written by another program?",
+                      false);
+  }
+}
+
+int CompareBinlogFiles(const std::string& a, const std::string& b) {
+  // mariadb-bin.000009 < mariadb-bin.000010 < mariadb-bin.1000000
+  auto split = [](const std::string& f, std::string* base, uint64_t* number) {
+    const size_t dot = f.rfind('.');
+    if (dot == std::string::npos || dot + 1 >= f.size() || f.size() - dot - 1 > 18) return false;
+    for (size_t i = dot + 1; i < f.size(); ++i) {
+      if (!std::isdigit(static_cast<unsigned char>(f[i]))) return false;
+    }
+    *base = f.substr(0, dot);
+    *number = std::stoull(f.substr(dot + 1));
+    return true;
+  };
+  std::string base_a;
+  std::string base_b;
+  uint64_t n_a = 0;
+  uint64_t n_b = 0;
+  if (split(a, &base_a, &n_a) && split(b, &base_b, &n_b) && base_a == base_b) {
+    return n_a == n_b ? 0 : (n_a < n_b ? -1 : 1);
+  }
+  return a.compare(b) < 0 ? -1 : (a == b ? 0 : 1);
+}
+
+bool EntryBefore(const HistoryEntry& a, const HistoryEntry& b) {
+  return Compare(a, b.file, b.pos, b.kind == HistoryEntryKind::kCatalog ? 0 : 1) < 0;
+}
+
 void SchemaHistory::SetCatalog(MysqlConnection& catalog) {
-  const bool first = catalog_ == nullptr;
   catalog_ = &catalog;
-  if (!first) return;
+  if (!collation_ids_.empty()) return;  // read once
   for (const auto& r : catalog_->Query("SELECT ID, COLLATION_NAME, CHARACTER_SET_NAME, IS_DEFAULT "
                                        "FROM information_schema.COLLATIONS")) {
     if (r.size() < 4 || !r[0] || !r[1] || !r[2]) continue;
@@ -259,7 +516,12 @@ int64_t SchemaHistory::DefaultCollationOf(const std::string& charset) const {
   return it == charset_defaults_.end() ? -1 : it->second;
 }
 
-void SchemaHistory::Load(const std::string& db, const std::string& table) {
+TableDef SchemaHistory::FromCatalog(const std::string& db, const std::string& table) {
+  if (catalog_ == nullptr) {
+    throw SourceError("table " + Quoted(db + "." + table) +
+                          " is not in the schema history and there is no catalog to read it from",
+                      false);
+  }
   TableMapEvent t = TableFromCatalog(*catalog_, db, table);
   TableDef def;
   for (const auto& c : t.columns) {
@@ -269,6 +531,7 @@ void SchemaHistory::Load(const std::string& db, const std::string& table) {
     d.collation = c.collation;
     d.enum_values = c.enum_values;
     d.point = c.geometry_type == 1;
+    d.kind = KindOf(c);
     def.columns.push_back(std::move(d));
   }
   for (uint32_t i : t.primary_key) def.primary_key.push_back(t.columns[i].name);
@@ -276,7 +539,7 @@ void SchemaHistory::Load(const std::string& db, const std::string& table) {
       "SELECT TABLE_COLLATION FROM information_schema.TABLES WHERE TABLE_SCHEMA = " +
       catalog_->Quote(db) + " AND TABLE_NAME = " + catalog_->Quote(table));
   if (collation) def.default_collation = CollationId(*collation);
-  Define(db, table, std::move(def));
+  return def;
 }
 
 void SchemaHistory::Define(const std::string& db, const std::string& table, TableDef def) {
@@ -294,19 +557,192 @@ const TableDef* SchemaHistory::Find(const std::string& db, const std::string& ta
   return it == tables_.end() ? nullptr : &it->second;
 }
 
-void SchemaHistory::Fill(TableMapEvent& t) {
-  const std::string key = t.database + "." + t.table;
-  if (tables_.find(key) == tables_.end()) Load(t.database, t.table);
-  const TableDef& def = tables_[key];
-  const std::string name = "\"" + key + "\"";
-  if (def.columns.size() != t.columns.size()) {
-    throw SourceError(
-        "table " + name + " has " + std::to_string(def.columns.size()) +
-            " columns in the schema history but " + std::to_string(t.columns.size()) +
-            " in the binlog (changed by a statement that was not understood, or before "
-            "a restart); set binlog_row_metadata=FULL so events carry their own column names",
-        false);
+void SchemaHistory::SetLog(std::vector<HistoryEntry> entries) {
+  log_ = std::move(entries);
+  std::stable_sort(log_.begin(), log_.end(), EntryBefore);
+  tables_.clear();
+  applied_ = 0;
+}
+
+bool SchemaHistory::Covers(const std::string& file, uint64_t pos) const {
+  for (size_t i = 0; i < log_.size(); ++i) {
+    const HistoryEntry& e = log_[i];
+    if (e.kind != HistoryEntryKind::kCatalog || e.part != 0 || Compare(e, file, pos, 0) > 0)
+      continue;
+    // Complete: parts 1..parts-1 of the same read follow it.
+    int next = 1;
+    for (size_t j = i + 1; j < log_.size() && next < e.parts; ++j) {
+      const HistoryEntry& f = log_[j];
+      if (f.kind == HistoryEntryKind::kCatalog && f.file == e.file && f.pos == e.pos &&
+          f.part == next)
+        ++next;
+    }
+    if (next >= e.parts) return true;
   }
+  return false;
+}
+
+void SchemaHistory::ApplyEntry(const HistoryEntry& e) {
+  if (e.kind == HistoryEntryKind::kCatalog && e.part == 0) tables_.clear();
+  for (const auto& [key, def] : e.tables) {
+    if (def) {
+      tables_[key] = *def;
+    } else {
+      tables_.erase(key);
+    }
+  }
+}
+
+void SchemaHistory::RewindTo(const std::string& file, uint64_t pos) {
+  tables_.clear();
+  applied_ = 0;
+  while (applied_ < log_.size() && Compare(log_[applied_], file, pos, 0) <= 0) {
+    ApplyEntry(log_[applied_++]);
+  }
+}
+
+bool SchemaHistory::Advance(const std::string& file, uint64_t pos) {
+  bool here = false;
+  while (applied_ < log_.size()) {
+    const int c = Compare(log_[applied_], file, pos, 1);
+    if (c > 0) break;
+    here = here || c == 0;
+    ApplyEntry(log_[applied_++]);
+  }
+  return here;
+}
+
+void SchemaHistory::Record(HistoryEntry entry) {
+  if (persist_) persist_(entry);  // stored before anything decoded with it can be published
+  auto at = std::upper_bound(log_.begin(), log_.end(), entry, EntryBefore);
+  const size_t index = static_cast<size_t>(at - log_.begin());
+  if (index <= applied_) {
+    ApplyEntry(entry);
+    ++applied_;
+    log_.insert(at, std::move(entry));
+    return;
+  }
+  // Entries before it not applied yet (Advance was not called up to here): catch up first.
+  log_.insert(at, std::move(entry));
+  while (applied_ <= index) ApplyEntry(log_[applied_++]);
+}
+
+void SchemaHistory::StartFromCatalog(const std::string& file, uint64_t pos,
+                                     const std::vector<std::pair<std::string, std::string>>& tables) {
+  HistoryEntry e;
+  e.kind = HistoryEntryKind::kCatalog;
+  e.file = file;
+  e.pos = pos;
+  std::vector<HistoryEntry> parts(1, e);
+  size_t bytes = 0;
+  for (const auto& [db, table] : tables) {
+    TableDef def = FromCatalog(db, table);
+    const size_t size = TableToJson(def).dump().size() + db.size() + table.size();
+    if (bytes > 0 && bytes + size > kMaxCatalogEntryBytes) {
+      parts.push_back(e);
+      bytes = 0;
+    }
+    bytes += size;
+    parts.back().tables.emplace_back(db + "." + table, std::move(def));
+  }
+  for (size_t i = 0; i < parts.size(); ++i) {
+    parts[i].part = static_cast<int>(i);
+    parts[i].parts = static_cast<int>(parts.size());
+    Record(std::move(parts[i]));
+  }
+}
+
+void SchemaHistory::Touch(const std::string& key) {
+  if (touched_.count(key) != 0) return;
+  auto it = tables_.find(key);
+  touched_[key] = it == tables_.end() ? std::nullopt : std::optional<TableDef>(it->second);
+}
+
+void SchemaHistory::Apply(std::string_view default_db, std::string_view statement,
+                          const std::string& file, uint64_t pos) {
+  touched_.clear();
+  ApplyStatement(default_db, statement);
+  HistoryEntry e;
+  e.kind = HistoryEntryKind::kStatement;
+  e.file = file;
+  e.pos = pos;
+  e.database = std::string(default_db);
+  e.statement = std::string(statement);
+  for (auto& [key, before] : touched_) {
+    auto it = tables_.find(key);
+    std::optional<TableDef> after;
+    if (it != tables_.end()) after = it->second;
+    if (after.has_value() != before.has_value() || (after && *after != *before)) {
+      e.tables.emplace_back(key, std::move(after));
+    }
+  }
+  touched_.clear();
+  if (!e.tables.empty()) Record(std::move(e));  // tables_ has it already: applying is a no-op
+}
+
+std::string SchemaHistory::Mismatch(const TableDef& def, const TableMapEvent& map) {
+  if (def.columns.size() != map.columns.size()) {
+    return "has " + std::to_string(def.columns.size()) + " columns in the schema history but " +
+           std::to_string(map.columns.size()) + " in the binlog";
+  }
+  for (size_t i = 0; i < def.columns.size(); ++i) {
+    const ColumnKind want = def.columns[i].kind;
+    const ColumnKind got = KindOf(map.columns[i]);
+    if (want == ColumnKind::kUnknown || got == ColumnKind::kUnknown || want == got) continue;
+    const ColumnType shown = map.columns[i].real_type == ColumnType::kNull
+                                 ? map.columns[i].type
+                                 : map.columns[i].real_type;
+    return "column " + std::to_string(i + 1) + " (\"" + def.columns[i].name + "\") is " +
+           ColumnKindName(want) + " in the schema history but " + ColumnKindName(got) + " (" +
+           ColumnTypeName(shown) + ") in the binlog";
+  }
+  return "";
+}
+
+void SchemaHistory::Fill(TableMapEvent& t, const std::string& file, uint64_t pos) {
+  const std::string key = t.database + "." + t.table;
+  const std::string where = file.empty() ? std::string() : " at " + file + ":" + std::to_string(pos);
+  auto table_entry = [&](TableDef def) {
+    HistoryEntry e;
+    e.kind = HistoryEntryKind::kTable;
+    e.file = file;
+    e.pos = pos;
+    e.tables.emplace_back(key, std::move(def));
+    return e;
+  };
+  bool from_catalog = false;
+  if (tables_.find(key) == tables_.end()) {
+    Record(table_entry(FromCatalog(t.database, t.table)));
+    from_catalog = true;
+  }
+  auto known = tables_.find(key);
+  if (known == tables_.end()) {
+    throw SourceError("table " + Quoted(key) + " is not in the schema history" + where, false);
+  }
+  std::string why = Mismatch(known->second, t);
+  if (!why.empty() && !from_catalog && catalog_ != nullptr) {
+    // A statement changed the table without the history noticing: the catalog may know.
+    TableDef now = FromCatalog(t.database, t.table);
+    if (Mismatch(now, t).empty()) {
+      if (warn_) {
+        warn_("table " + Quoted(key) + " " + why + where +
+              ": the schema history missed a DDL statement; using the table as the catalog "
+              "shows it now");
+      }
+      Record(table_entry(std::move(now)));
+      why.clear();
+    } else {
+      why += ", and the catalog does not match it either";
+    }
+  } else if (!why.empty() && from_catalog) {
+    why += " (the catalog shows the table as it is now, changed since that event)";
+  }
+  if (!why.empty()) {
+    throw SourceError("table " + Quoted(key) + " " + why + where +
+                          "; set binlog_row_metadata=FULL so events carry their own column names",
+                      false);
+  }
+  const TableDef& def = tables_.at(key);
   for (size_t i = 0; i < def.columns.size(); ++i) {
     ColumnInfo& col = t.columns[i];
     const ColumnDef& d = def.columns[i];
@@ -331,7 +767,7 @@ void SchemaHistory::Fill(TableMapEvent& t) {
   t.has_primary_key = true;
 }
 
-void SchemaHistory::Apply(std::string_view default_db, std::string_view statement) {
+void SchemaHistory::ApplyStatement(std::string_view default_db, std::string_view statement) {
   Parser p(Tokenize(statement));
   std::string db;
   std::string table;
@@ -345,6 +781,8 @@ void SchemaHistory::Apply(std::string_view default_db, std::string_view statemen
           !p.TableName(default_db, &db2, &table2)) {
         return;
       }
+      Touch(db + "." + table);
+      Touch(db2 + "." + table2);
       auto node = tables_.extract(db + "." + table);
       tables_.erase(db2 + "." + table2);
       if (!node.empty()) {
@@ -360,6 +798,7 @@ void SchemaHistory::Apply(std::string_view default_db, std::string_view statemen
     if (p.Accept("if")) p.Accept("exists");
     do {
       if (!p.TableName(default_db, &db, &table)) return;
+      Touch(db + "." + table);
       tables_.erase(db + "." + table);
     } while (p.AcceptPunct(','));
     return;
@@ -373,7 +812,10 @@ void SchemaHistory::Apply(std::string_view default_db, std::string_view statemen
       p.Accept("exists");
     }
     // Known only from the catalog, when first needed.
-    if (p.TableName(default_db, &db, &table)) tables_.erase(db + "." + table);
+    if (p.TableName(default_db, &db, &table)) {
+      Touch(db + "." + table);
+      tables_.erase(db + "." + table);
+    }
     return;
   }
   if (!p.Accept("alter")) return;
@@ -387,7 +829,10 @@ void SchemaHistory::Apply(std::string_view default_db, std::string_view statemen
   if (found == tables_.end()) return;  // not known yet: the catalog will tell when needed
   TableDef def = found->second;        // changed on a copy; a statement not understood forgets it
 
-  auto forget = [&] { tables_.erase(key); };
+  auto forget = [&] {
+    Touch(key);
+    tables_.erase(key);
+  };
   auto find_column = [&](const std::string& name) -> int {
     for (size_t i = 0; i < def.columns.size(); ++i) {
       if (SameName(def.columns[i].name, name)) return static_cast<int>(i);
@@ -416,6 +861,7 @@ void SchemaHistory::Apply(std::string_view default_db, std::string_view statemen
       }
     }
     col->point = type == "point";
+    col->kind = KindOfSqlType(type);
     std::string charset;
     std::string collate;
     while (!p.AtEnd() && !p.IsPunct(',') && !p.IsPunct(';')) {
@@ -567,6 +1013,7 @@ void SchemaHistory::Apply(std::string_view default_db, std::string_view statemen
         std::string db2;
         std::string table2;
         if (!p.TableName(db, &db2, &table2)) return forget();
+        Touch(key);
         tables_.erase(key);
         key = db2 + "." + table2;
       }
@@ -605,6 +1052,7 @@ void SchemaHistory::Apply(std::string_view default_db, std::string_view statemen
       return forget();
     }
   } while (p.AcceptPunct(','));
+  Touch(key);
   tables_[key] = std::move(def);
 }
 

@@ -90,8 +90,13 @@ struct HeldRow {
 
 SnapshotSource::SnapshotSource(const ConnectorConfig& config, const ServerFacts& facts,
                                ChangeEmitter& emitter, sidecar::Telemetry& telemetry,
-                               const std::atomic<bool>& stop)
-    : config_(config), facts_(facts), emitter_(emitter), telemetry_(telemetry), stop_(stop) {}
+                               const std::atomic<bool>& stop, SchemaHistory* history)
+    : config_(config),
+      facts_(facts),
+      emitter_(emitter),
+      telemetry_(telemetry),
+      stop_(stop),
+      history_(history) {}
 
 std::optional<BinlogPosition> SnapshotSource::Run(const std::optional<SnapshotResume>& resume) {
   MysqlConnection c(config_.mysql);
@@ -99,10 +104,15 @@ std::optional<BinlogPosition> SnapshotSource::Run(const std::optional<SnapshotRe
   c.Execute("SET SESSION time_zone = '+00:00', SESSION net_write_timeout = 3600");
   c.Execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
 
+  // On MariaDB, no DDL on the tables while their definitions and the snapshot's position are
+  // read: the snapshot's columns and the schema history's first entry are those of that
+  // position. (On MySQL the global read lock below does it for the schema history.)
+  const auto included = IncludedTables(c, config_.databases, config_.tables);
+  std::optional<MetadataLock> ddl_lock;
+  if (facts_.mariadb) ddl_lock.emplace(config_.mysql, included);
   std::vector<SnapshotTable> tables;
-  for (const auto& [db, name] : ListUserTables(c)) {
+  for (const auto& [db, name] : included) {
     const std::string full = db + "." + name;
-    if (!config_.databases.Matches(db) || !config_.tables.Matches(full)) continue;
     SnapshotTable t;
     t.map = TableFromCatalog(c, db, name);
     t.full_name = full;
@@ -129,6 +139,11 @@ std::optional<BinlogPosition> SnapshotSource::Run(const std::optional<SnapshotRe
     c.Execute("FLUSH TABLES WITH READ LOCK");
     c.Execute("START TRANSACTION WITH CONSISTENT SNAPSHOT");
     const auto rows = c.Query("SHOW MASTER STATUS");
+    if (!rows.empty() && rows[0].size() >= 2 && rows[0][0] && rows[0][1] && history_ != nullptr &&
+        !resume) {
+      CatalogLoan loan(history_, c);
+      history_->StartFromCatalog(*rows[0][0], std::stoull(*rows[0][1]), included);
+    }
     c.Execute("UNLOCK TABLES");
     if (!rows.empty() && rows[0].size() >= 2 && rows[0][0] && rows[0][1]) {
       file = *rows[0][0];
@@ -139,6 +154,13 @@ std::optional<BinlogPosition> SnapshotSource::Run(const std::optional<SnapshotRe
     throw SourceError("the server did not tell the binlog position of the snapshot: is log_bin on?",
                       false);
   }
+
+  if (history_ != nullptr && !resume && facts_.mariadb) {
+    // The schema history's first entry: these tables as of the snapshot's position.
+    CatalogLoan loan(history_, c);
+    history_->StartFromCatalog(file, pos, included);
+  }
+  ddl_lock.reset();
 
   SnapshotPosition base{file, pos, 0, 0};
   size_t first_index = 0;

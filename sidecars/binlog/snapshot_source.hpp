@@ -30,6 +30,7 @@
 #include "binlog_position.hpp"
 #include "change_emitter.hpp"
 #include "prerequisites.hpp"
+#include "schema_history.hpp"
 #include "telemetry.hpp"
 
 namespace dbct::binlog {
@@ -43,8 +44,10 @@ struct SnapshotResume {
 
 class SnapshotSource {
  public:
+  // `history`: the schema history to start from the tables the snapshot reads (at the
+  // snapshot's position, before any row), or null when it is not kept.
   SnapshotSource(const ConnectorConfig& config, const ServerFacts& facts, ChangeEmitter& emitter,
-                 sidecar::Telemetry& telemetry, const std::atomic<bool>& stop);
+                 sidecar::Telemetry& telemetry, const std::atomic<bool>& stop, SchemaHistory* history);
 
   // Reads the snapshot (or its rest). Returns the binlog position to stream from, nullopt
   // when stopped. Throws SourceError (retriable when the connection was lost).
@@ -56,6 +59,7 @@ class SnapshotSource {
   ChangeEmitter& emitter_;
   sidecar::Telemetry& telemetry_;
   const std::atomic<bool>& stop_;
+  SchemaHistory* history_;
 };
 
 }  // namespace dbct::binlog
