@@ -333,20 +333,10 @@ class Streamer {
   // heartbeatIntervalMs: between transactions, tells where the binlog has been read up to, so
   // a restart after a long run of other databases' changes starts there.
   void MaybeHeartbeat() {
-    if (config_.heartbeat_interval.count() <= 0 || tx_.open || next_pos_ == 0) return;
-    const auto now = Clock::now();
-    if (now - last_heartbeat_ < config_.heartbeat_interval) return;
-    last_heartbeat_ = now;
+    if (!heartbeats_.enabled() || tx_.open || next_pos_ == 0 || !heartbeats_.Due()) return;
     const BinlogPosition position{current_file_, next_pos_, 0};
     position_text_ = position.ToString();
-    const int64_t now_ms = envelope::EventTime::Now().ts_ms;
-    tx_w_.Clear();
-    tx_w_.BeginObject();
-    tx_w_.KeyLiteral("ts_ms");
-    tx_w_.Int(now_ms);
-    tx_w_.EndObject();
-    msg_id_ = config_.tracking + ":heartbeat:" + std::to_string(now_ms) + ":" + position_text_;
-    emitter_.SendControl(heartbeat_subject_, tx_w_.View(), msg_id_, position_text_);
+    emitter_.SendHeartbeat(heartbeats_.Message(envelope::EventTime::Now().ts_ms), position_text_);
     resume_ = position;
   }
 
@@ -450,11 +440,10 @@ class Streamer {
   envelope::JsonWriter tx_w_{512};
   std::vector<envelope::CollectionCount> collections_;
   const std::string transaction_subject_ = nats::TransactionSubject(config_.tracking);
-  const std::string heartbeat_subject_ = nats::HeartbeatSubject(config_.tracking);
+  sidecar::Heartbeats heartbeats_{config_.tracking, config_.heartbeat_interval};
   uint64_t next_pos_ = 0;
   SchemaHistory* const history_;
   const bool resumed_;
-  Clock::time_point last_heartbeat_ = Clock::now();
 };
 
 // Where the server's binlog is now (SHOW MASTER STATUS).

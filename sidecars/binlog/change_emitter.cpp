@@ -61,6 +61,15 @@ void ChangeEmitter::SendControl(std::string_view subject, std::string_view paylo
   event.msg_id = msg_id;
   event.position = position;
   runtime_.Publish(event);
+  RememberPosition(position);
+}
+
+void ChangeEmitter::SendHeartbeat(const sidecar::HeartbeatMessage& heartbeat, std::string_view position) {
+  runtime_.PublishHeartbeat(heartbeat, position);
+  RememberPosition(position);
+}
+
+void ChangeEmitter::RememberPosition(std::string_view position) {
   if (position.empty()) return;
   last_.position.assign(position);
   last_.table.clear();

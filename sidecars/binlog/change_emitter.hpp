@@ -42,10 +42,12 @@ class ChangeEmitter {
   // Publishes one change event. `source_ts_ms` (the change's commit time) feeds lag_ms.
   void Send(std::string_view payload, std::string_view position, char op, std::string_view table,
             std::string_view key, int64_t source_ts_ms);
-  // Publishes a transaction boundary or heartbeat on `subject` (not counted as a change).
-  // A non-empty `position` is its Dbct-Position, a restart resumes after it.
+  // Publishes a transaction boundary on `subject` (not counted as a change). A non-empty
+  // `position` is its Dbct-Position, a restart resumes after it.
   void SendControl(std::string_view subject, std::string_view payload, std::string_view msg_id,
                    std::string_view position);
+  // Publishes a heartbeat: the binlog was read through `position`.
+  void SendHeartbeat(const sidecar::HeartbeatMessage& heartbeat, std::string_view position);
 
   // Polls for acknowledgements; at most once a second the runtime stores the newest
   // acknowledged position in the offsets bucket.
@@ -55,6 +57,7 @@ class ChangeEmitter {
   void SetLast(LastEvent last) { last_ = std::move(last); }
 
  private:
+  void RememberPosition(std::string_view position);
   const std::string tracking_;
   const std::string subject_;
   sidecar::Runtime& runtime_;

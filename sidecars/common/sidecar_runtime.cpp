@@ -117,6 +117,16 @@ void Runtime::Publish(const Event& event) {
   CommitOffsets(false);  // a long snapshot stores its progress too
 }
 
+void Runtime::PublishHeartbeat(const HeartbeatMessage& heartbeat, std::string_view position) {
+  Event event;
+  event.subject = heartbeat.subject;
+  event.key = heartbeat.key;
+  event.payload = heartbeat.value;
+  event.msg_id = heartbeat.msg_id;
+  event.position = position;
+  Publish(event);
+}
+
 uint64_t Runtime::Poll(milliseconds wait) { return publisher_->Poll(wait); }
 
 void Runtime::Tick(milliseconds wait) {

@@ -25,6 +25,7 @@
 #include "dbct/nats/control.hpp"
 #include "dbct/nats/publisher.hpp"
 #include "dbct/nats/stream.hpp"
+#include "heartbeats.hpp"
 #include "offset_tracker.hpp"
 #include "telemetry.hpp"
 
@@ -81,6 +82,8 @@ class Runtime {
   // Hands one message to the publisher (waits while max in-flight are unacknowledged); at most
   // once a second also stores the newest acknowledged position, as Tick does.
   void Publish(const Event& event);
+  // Publishes `heartbeat` with Dbct-Position `position` (the source read through there).
+  void PublishHeartbeat(const HeartbeatMessage& heartbeat, std::string_view position);
   // Handles acknowledgements, waiting up to `wait` for one. Returns the ack watermark.
   uint64_t Poll(std::chrono::milliseconds wait = std::chrono::milliseconds(0));
   // Poll, then (at most once a second) stores the newest acknowledged position in the offsets

@@ -12,7 +12,7 @@
 
 #include "dbct/nats/control.hpp"
 #include "dbct/nats/stream.hpp"
-#include "progress_keeper.hpp"
+#include "heartbeats.hpp"
 #include "start_plan.hpp"
 
 namespace dbct::mongodb {
@@ -30,8 +30,7 @@ class EventPublisher {
   EventPublisher(sidecar::Runtime& runtime, const std::string& tracking)
       : runtime_(runtime),
         tracking_(tracking),
-        tx_subject_(nats::TransactionSubject(tracking)),
-        heartbeat_subject_(nats::HeartbeatSubject(tracking)) {}
+        tx_subject_(nats::TransactionSubject(tracking)) {}
 
   void Publish(const Translation& t) {
     for (const auto& tx : t.transaction_events) {
@@ -62,16 +61,7 @@ class EventPublisher {
   // everything sent before it is acknowledged.
   void Idle(const std::string& token) { runtime_.NotePosition(token); }
 
-  // Debezium keeps the position in the heartbeat record's offset: Dbct-Position says it here.
-  void Heartbeat(const HeartbeatMessage& h) {
-    sidecar::Event event;
-    event.subject = heartbeat_subject_;
-    event.payload = h.value;
-    event.msg_id = h.msg_id;
-    event.position = runtime_.CurrentPosition();
-    event.key = h.key;
-    runtime_.Publish(event);
-  }
+  void Heartbeat(const sidecar::HeartbeatMessage& h) { runtime_.PublishHeartbeat(h, runtime_.CurrentPosition()); }
 
   void Commit() { runtime_.Tick(); }
   void Poll(milliseconds wait) { runtime_.Poll(wait); }
@@ -82,7 +72,6 @@ class EventPublisher {
   sidecar::Runtime& runtime_;
   const std::string tracking_;
   const std::string tx_subject_;
-  const std::string heartbeat_subject_;
   std::string msg_id_;
   std::string last_position_;
 };
@@ -210,10 +199,8 @@ class Capture {
         log_.CaughtUp();
         KeepIdleToken(*stream);
       }
-      if (config_.heartbeat_interval.count() > 0) {
-        if (const HeartbeatMessage* h = heartbeats_.Due(Heartbeats::Clock::now(), NowMs(), publisher_.current_position())) {
-          publisher_.Heartbeat(*h);
-        }
+      if (heartbeats_.enabled() && !publisher_.current_position().empty() && heartbeats_.Due()) {
+        publisher_.Heartbeat(heartbeats_.Message(NowMs()));
       }
       publisher_.Commit();
     }
@@ -241,7 +228,7 @@ class Capture {
   EventPublisher& publisher_;
   sidecar::Telemetry& log_;  // logs and status
   ChangeTranslator translator_;
-  Heartbeats heartbeats_;
+  sidecar::Heartbeats heartbeats_;
   std::optional<OperationTime> snapshot_at_;
   StreamStart resume_;
 };

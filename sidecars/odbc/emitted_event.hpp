@@ -7,6 +7,9 @@
 #include <functional>
 #include <string_view>
 
+#include "dbct/nats/control.hpp"
+#include "heartbeats.hpp"
+
 namespace dbct::odbc {
 
 struct EmittedEvent {
@@ -23,6 +26,20 @@ struct EmittedEvent {
 };
 
 using EventSink = std::function<void(const EmittedEvent&)>;
+
+// Sends the heartbeat (heartbeatIntervalMs) through `sink` when one is due and the source has
+// been read through `position` (not empty).
+inline void SendHeartbeatIfDue(sidecar::Heartbeats& heartbeats, std::string_view position, const EventSink& sink) {
+  if (position.empty() || !heartbeats.enabled() || !heartbeats.Due()) return;
+  const sidecar::HeartbeatMessage& h = heartbeats.Message(nats::NowMs());
+  EmittedEvent e;
+  e.subject = h.subject;
+  e.key = h.key;
+  e.payload = h.value;
+  e.msg_id = h.msg_id;
+  e.position = position;
+  sink(e);
+}
 
 }  // namespace dbct::odbc
 

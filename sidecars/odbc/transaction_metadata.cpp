@@ -45,15 +45,6 @@ std::string_view TransactionMetadata::EndEvent() {
   return w_.View();
 }
 
-std::string_view WriteHeartbeat(envelope::JsonWriter& w, int64_t now_ms) {
-  w.Clear();
-  w.BeginObject();
-  w.KeyLiteral("ts_ms");
-  w.Int(now_ms);
-  w.EndObject();
-  return w.View();
-}
-
 namespace {
 
 // FNV-1a, 64 bits, from a given basis: two bases give 128 bits, enough that distinct rows of

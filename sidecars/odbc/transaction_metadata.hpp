@@ -45,8 +45,6 @@ class TransactionMetadata {
   envelope::JsonWriter w_{512};
 };
 
-// A heartbeat (heartbeatIntervalMs) as the other connectors send it: {"ts_ms":<now>}.
-std::string_view WriteHeartbeat(envelope::JsonWriter& w, int64_t now_ms);
 
 // Nats-Msg-Id of a snapshot row: "<tracking>:snapshot:<table>:<digest of key and row>" — the
 // same for the same row whatever snapshot reads it, so a snapshot taken again after a restart

@@ -114,24 +114,9 @@ int RunConnector(const Config& config, const sidecar::RuntimeSettings& runtime_s
 
     // While the tracked tables are idle the SCN still moves: each window stores how far it read
     // and heartbeats carry it, so a restart never mines from a log that is gone.
-    const std::string heartbeat_subject = nats::HeartbeatSubject(config.tracking);
-    envelope::JsonWriter heartbeat_w(64);
-    std::string through_text, heartbeat_id;
-    auto last_heartbeat = std::chrono::steady_clock::now();
-    auto heartbeat = [&]() {
-      if (config.heartbeat_interval.count() <= 0 || through_text.empty()) return;
-      const auto now = std::chrono::steady_clock::now();
-      if (now - last_heartbeat < config.heartbeat_interval) return;
-      last_heartbeat = now;
-      const int64_t now_ms = nats::NowMs();
-      heartbeat_id = config.tracking + ":heartbeat:" + std::to_string(now_ms) + ":" + through_text;
-      odbc::EmittedEvent e;
-      e.payload = odbc::WriteHeartbeat(heartbeat_w, now_ms);
-      e.position = through_text;
-      e.msg_id = heartbeat_id;
-      e.subject = heartbeat_subject;
-      sink(e);
-    };
+    sidecar::Heartbeats heartbeats(config.tracking, config.heartbeat_interval);
+    std::string through_text;
+    auto heartbeat = [&]() { odbc::SendHeartbeatIfDue(heartbeats, through_text, sink); };
 
     telemetry.SetState(nats::TrackingState::kStreaming);
     while (!stop.load()) {

@@ -9,13 +9,15 @@
 #include "change_translator.hpp"
 #include "mongodb_position.hpp"
 #include "offset_tracker.hpp"
-#include "progress_keeper.hpp"
+#include "heartbeats.hpp"
 #include "start_plan.hpp"
 
 namespace dbct::mongodb {
 namespace {
 
 using sidecar::OffsetTracker;  // the sidecars' common offsets bookkeeping
+using sidecar::Heartbeats;
+using sidecar::HeartbeatMessage;
 
 // Resume tokens as MongoDB 4.2+ writes them: "82", clusterTime t and i (8 hex digits each).
 const char* kTokenA = R"({"_data": "8263515979000000012B022C0100296E5A1004"})";  // Timestamp(1666275705, 1)
@@ -167,22 +169,24 @@ TEST(SidecarOffsetTracker, ConfirmDelayKeepsTheEntryThatLongBehindTheAcknowledge
   EXPECT_EQ(t.Acked(2, t0 + std::chrono::milliseconds(9000)), "");
 }
 
-TEST(MongoDbHeartbeats, DebeziumShapeEveryIntervalWithAPosition) {
+TEST(SidecarHeartbeats, DebeziumShapeEveryInterval) {
   using Clock = Heartbeats::Clock;
   const Clock::time_point t0{};
   Heartbeats off("orders", std::chrono::milliseconds(0), t0);
-  EXPECT_EQ(off.Due(t0 + std::chrono::hours(1), 1, kTokenA), nullptr);
+  EXPECT_FALSE(off.enabled());
+  EXPECT_FALSE(off.Due(t0 + std::chrono::hours(1)));
 
   Heartbeats h("orders", std::chrono::milliseconds(1000), t0);
-  EXPECT_EQ(h.Due(t0 + std::chrono::milliseconds(999), 1700000000999, kTokenA), nullptr);
-  EXPECT_EQ(h.Due(t0 + std::chrono::milliseconds(1000), 1700000001000, ""), nullptr);  // no position yet
-  const HeartbeatMessage* m = h.Due(t0 + std::chrono::milliseconds(1001), 1700000001001, kTokenA);
-  ASSERT_NE(m, nullptr);
-  EXPECT_EQ(m->key, R"({"serverName":"orders"})");
-  EXPECT_EQ(m->value, R"({"ts_ms":1700000001001})");
-  EXPECT_EQ(m->msg_id, "orders:heartbeat:1700000001001");
-  EXPECT_EQ(h.Due(t0 + std::chrono::milliseconds(2000), 1700000002000, kTokenA), nullptr);
-  EXPECT_NE(h.Due(t0 + std::chrono::milliseconds(2001), 1700000002001, kTokenA), nullptr);
+  EXPECT_TRUE(h.enabled());
+  EXPECT_FALSE(h.Due(t0 + std::chrono::milliseconds(999)));
+  EXPECT_TRUE(h.Due(t0 + std::chrono::milliseconds(1001)));
+  const HeartbeatMessage& m = h.Message(1700000001001);
+  EXPECT_EQ(m.subject, "dbchangetracking.orders.heartbeat");
+  EXPECT_EQ(m.key, R"({"serverName":"orders"})");
+  EXPECT_EQ(m.value, R"({"ts_ms":1700000001001})");
+  EXPECT_EQ(m.msg_id, "orders:heartbeat:1700000001001");
+  EXPECT_FALSE(h.Due(t0 + std::chrono::milliseconds(2000)));  // the interval starts again at 1001
+  EXPECT_TRUE(h.Due(t0 + std::chrono::milliseconds(2001)));
 }
 
 class BsonDoc {

@@ -9,6 +9,7 @@
 #include "oracle/config.hpp"
 #include "session.hpp"
 #include "sqlserver/config.hpp"
+#include "emitted_event.hpp"
 #include "transaction_metadata.hpp"
 
 namespace dbct::odbc {
@@ -107,9 +108,24 @@ TEST(OdbcText, Utf16RoundTripIncludingSurrogates) {
 namespace dbct::odbc {
 namespace {
 
-TEST(OdbcSidecarEvents, HeartbeatHasTheOtherConnectorsShape) {
-  envelope::JsonWriter w(64);
-  EXPECT_EQ(WriteHeartbeat(w, 1700000000123), "{\"ts_ms\":1700000000123}");
+TEST(OdbcSidecarEvents, HeartbeatGoesOutWhenDueWithThePositionReadThrough) {
+  using Clock = sidecar::Heartbeats::Clock;
+  sidecar::Heartbeats heartbeats("crm", std::chrono::milliseconds(1), Clock::now() - std::chrono::seconds(1));
+  std::vector<std::string> sent;
+  const EventSink sink = [&](const EmittedEvent& e) {
+    sent.push_back(std::string(e.subject) + " " + std::string(e.key) + " " + std::string(e.position));
+    EXPECT_EQ(e.payload.substr(0, 9), "{\"ts_ms\":");
+    EXPECT_EQ(e.msg_id.substr(0, 14), "crm:heartbeat:");
+  };
+  SendHeartbeatIfDue(heartbeats, "", sink);  // no position yet: nothing
+  EXPECT_TRUE(sent.empty());
+  SendHeartbeatIfDue(heartbeats, "42/end", sink);
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0], "dbchangetracking.crm.heartbeat {\"serverName\":\"crm\"} 42/end");
+
+  sidecar::Heartbeats off("crm", std::chrono::milliseconds(0));
+  SendHeartbeatIfDue(off, "43/end", sink);
+  EXPECT_EQ(sent.size(), 1u);
 }
 
 TEST(OdbcSidecarEvents, TransactionMetadataCountsPerCollection) {
