@@ -104,11 +104,12 @@ def test_duplicate_msg_id_is_dropped(nats_server):
     assert positions(msgs) == list(range(1, 16))
 
 
-def test_kill_and_restart_loses_nothing_duplicates_nothing_keeps_order(nats_server):
+@pytest.mark.parametrize("send_batch", [1, 32])
+def test_kill_and_restart_loses_nothing_duplicates_nothing_keeps_order(nats_server, send_batch):
     count = 100_000
     cmd = [TOOL, "--url", nats_server.url, "--name", "chaos", "--count", str(count),
            "--max-messages", "-1", "--payload-size", "256", "--progress-every", "5000",
-           "--timeout-s", "50"]
+           "--timeout-s", "50", "--send-batch", str(send_batch)]
     stderr_path = os.path.join(nats_server.store_dir, "..", "publisher.err")
     with open(stderr_path, "w") as err:
         publisher = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True)

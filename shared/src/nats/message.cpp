@@ -46,14 +46,21 @@ MsgPtr MessageBuilder::Build(std::string_view subject, std::string_view reply,
     AddHeader(kHeaderExpectedLastSequence, std::string_view(expected, static_cast<size_t>(n)));
   }
   wire_.append("\r\n");
-  const int header_len = static_cast<int>(wire_.size());
+  header_len_ = static_cast<int>(wire_.size());
   wire_.append(payload);
+  return Create(subject, reply);
+}
 
+MsgPtr MessageBuilder::Rebuild(std::string_view subject, std::string_view reply) {
+  return Create(subject, reply);
+}
+
+MsgPtr MessageBuilder::Create(std::string_view subject, std::string_view reply) {
   natsMsg* raw = nullptr;
   natsStatus s = natsMsg_create(&raw, subject.data(), static_cast<int>(subject.size()),
                                 reply.empty() ? nullptr : reply.data(),
                                 static_cast<int>(reply.size()), wire_.data(),
-                                static_cast<int>(wire_.size()), header_len);
+                                static_cast<int>(wire_.size()), header_len_);
   MsgPtr msg(raw);
   if (s != NATS_OK) {
     throw NatsError(StatusMessage("could not build a message for subject \"" +

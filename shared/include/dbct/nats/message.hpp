@@ -34,11 +34,16 @@ class MessageBuilder {
   // Throws NatsError when cnats cannot allocate it.
   MsgPtr Build(std::string_view subject, std::string_view reply, const EventHeaders& headers,
                int64_t expected_last_sequence, std::string_view payload);
+  // The message of the last Build again, with another reply subject (no header parsing).
+  MsgPtr Rebuild(std::string_view subject, std::string_view reply);
 
  private:
   void AddHeader(const char* name, std::string_view value);
 
-  std::string wire_;  // header block + payload, reused
+  MsgPtr Create(std::string_view subject, std::string_view reply);
+
+  std::string wire_;  // header block + payload of the last Build, reused
+  int header_len_ = 0;
 };
 
 // The event headers of a built (or received) message; views into msg, valid while it lives.
