@@ -15,6 +15,13 @@
 // later message with "wrong last sequence" instead of storing it out of order. (nats-server
 // 2.9 keeps that header on the stored and republished message; consumers can ignore it.)
 //
+// Bursts (send_batch > 1): events are held and sent back to back, and only the last of a
+// burst carries a reply subject. The same header makes that one acknowledgement vouch for the
+// whole burst: JetStream stores one connection's messages in order, so the last one is stored
+// at its predicted sequence only if every earlier one was stored at its own; one dropped
+// without a reply makes every later one fail, the burst's last with an error reply. A
+// duplicate acknowledgement vouches for its own message only.
+//
 // nats-server 2.9 (server/stream.go, processJetStreamMsg) checks Nats-Msg-Id against its
 // duplicate window BEFORE the expected-last-sequence check, and rebuilds the window from the
 // store after a restart. So re-sending a message that is already stored yields a positive ack
