@@ -6,7 +6,9 @@
 Starts its own nats-server (JetStream, file storage), PostgreSQL 15 and MariaDB on 127.0.0.1 in
 temporary directories, runs every measure BENCH_REPEAT (3) times and prints one markdown table
 per measure: our figure, the reference measured in the same run on the same data, the ratio,
-each as the median with the min–max. Raw figures go to bench/results/<time>.json.
+each as the median with the min–max. Measure 1 also prints the CPU time per event of the worker
+and of nats-server next to the publish ceiling's (steadier than events/s on a shared machine),
+and a second ceiling to a stream configured like a tracking's (RePublish, Dbct-* headers). Raw figures go to bench/results/<time>.json.
 
 Environment:
   BENCH_SCALE     multiplies every size and duration (0.05 for a quick run; default 1)
