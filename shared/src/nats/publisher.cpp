@@ -352,9 +352,10 @@ void Publisher::HandleReply(natsMsg* reply) {
                   std::string(body.substr(0, 200)));
     return;
   }
-  if (body.find("\"duplicate\"") != std::string_view::npos) {
-    // Stored before, perhaps not right after its predecessors: vouches for itself only (the
-    // ack timeout and resync settle any earlier message without a reply).
+  if (settings_.send_batch <= 1 || body.find("\"duplicate\"") != std::string_view::npos) {
+    // Every message has its own reply; or a duplicate, stored before and perhaps not right
+    // after its predecessors: vouches for itself only (the ack timeout and resync settle any
+    // earlier message without a reply).
     entry->acked = true;
     return;
   }
