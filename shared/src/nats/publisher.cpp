@@ -127,7 +127,8 @@ void Publisher::OnSubscriptionComplete(void* closure) {
 }
 
 MsgPtr Publisher::BuildFor(uint64_t index, std::string_view subject, const EventHeaders& headers,
-                           std::string_view payload, bool with_reply) {
+                           std::string_view payload, bool with_reply,
+                           std::string_view previous_msg_id) {
   reply_subject_.clear();
   if (with_reply) {
     char tail[48];
@@ -136,7 +137,16 @@ MsgPtr Publisher::BuildFor(uint64_t index, std::string_view subject, const Event
   }
   last_built_index_ = index;
   return builder_.Build(subject, reply_subject_, headers,
-                        slot_offset_ + static_cast<int64_t>(index) - 1, payload);
+                        slot_offset_ + static_cast<int64_t>(index) - 1, payload,
+                        index == base_index_ ? std::string_view() : previous_msg_id);
+}
+
+std::string_view Publisher::PreviousMsgId(const Entry& entry) {
+  if (entry.index == base_index_) return {};
+  const Entry* previous = FindEntry(entry.index - 1);
+  // Every pending entry but the base has its predecessor pending (TryResync moves the base).
+  if (previous == nullptr) throw std::logic_error("publisher lost the predecessor of a pending message");
+  return HeadersOf(previous->msg.get()).msg_id;
 }
 
 bool Publisher::Publish(const OutgoingMessage& message, milliseconds wait) {
@@ -166,7 +176,9 @@ bool Publisher::Publish(const OutgoingMessage& message, milliseconds wait) {
   EventHeaders headers{message.msg_id, message.position, message.op, message.table, message.key};
   // Held events ask for no acknowledgement, except the one completing a burst (see Send).
   const bool with_reply = settings_.send_batch <= 1 || held_ + 1 >= settings_.send_batch;
-  MsgPtr msg = BuildFor(index, message.subject, headers, message.payload, with_reply);
+  MsgPtr msg = BuildFor(index, message.subject, headers, message.payload, with_reply,
+                        previous_msg_id_);
+  previous_msg_id_.assign(message.msg_id);
 
   next_index_++;
   last_sequence_taken_ = message.sequence;
@@ -221,7 +233,8 @@ void Publisher::Send(Entry& entry, bool last_of_burst) {
     // event that closes a short burst: same subject, data and headers.
     natsMsg* old = entry.msg.get();
     std::string_view data(natsMsg_GetData(old), static_cast<size_t>(natsMsg_GetDataLength(old)));
-    MsgPtr fresh = BuildFor(entry.index, natsMsg_GetSubject(old), HeadersOf(old), data, true);
+    MsgPtr fresh = BuildFor(entry.index, natsMsg_GetSubject(old), HeadersOf(old), data, true,
+                            PreviousMsgId(entry));
     Discard(std::move(entry.msg));
     entry.msg = std::move(fresh);
     entry.msg_generation = generation_;
@@ -458,6 +471,9 @@ void Publisher::TryResync() {
     return;
   }
   AdvanceWatermark();
+  // The stream's end was just read: the first message sent from here is anchored there by its
+  // expected sequence; the msg-id chain starts after it.
+  base_index_ = pending_.empty() ? next_index_ : pending_.front().index;
   for (auto& entry : pending_) entry.sent = false;
   need_resync_ = false;
   backoff_ = milliseconds(0);

@@ -15,10 +15,17 @@
 // later message with "wrong last sequence" instead of storing it out of order. (nats-server
 // 2.9 keeps that header on the stored and republished message; consumers can ignore it.)
 //
+// Another writer's message between two of ours would pass that check for our next message
+// (it only compares sequence numbers), so each message also carries
+// Nats-Expected-Last-Msg-Id = its predecessor's Nats-Msg-Id (nats-server keeps the last
+// msg-id across restarts); the first message after the stream's end was read (construction,
+// resync) is anchored by its sequence alone. A foreign message thus breaks the chain and
+// starts a resync, which continues after it: nothing of ours is lost or skipped.
+//
 // Bursts (send_batch > 1): events are held and sent back to back, and only the last of a
 // burst carries a reply subject. The same header makes that one acknowledgement vouch for the
 // whole burst: JetStream stores one connection's messages in order, so the last one is stored
-// at its predicted sequence only if every earlier one was stored at its own; one dropped
+// after its predecessor only if every earlier one was stored after its own; one dropped
 // without a reply makes every later one fail, the burst's last with an error reply. A
 // duplicate acknowledgement vouches for its own message only.
 //
@@ -153,7 +160,9 @@ class Publisher {
   void DestroyDiscarded();
   // The message of `index` for the current generation (reply subject, expected sequence).
   MsgPtr BuildFor(uint64_t index, std::string_view subject, const EventHeaders& headers,
-                  std::string_view payload, bool with_reply);
+                  std::string_view payload, bool with_reply, std::string_view previous_msg_id);
+  // The Nats-Msg-Id a resent entry's predecessor has ("" at the chain's base).
+  std::string_view PreviousMsgId(const Entry& entry);
 
   Connection& connection_;
   std::string stream_;
@@ -179,6 +188,10 @@ class Publisher {
   std::vector<natsMsg*> discarded_;
   std::string reply_subject_;   // <inbox>.<generation>.<index>, rebuilt in place
   uint64_t last_built_index_ = 0;  // the message builder_ holds the bytes of
+  // Chain of Nats-Expected-Last-Msg-Id: from base_index_ on, each message names its
+  // predecessor's Nats-Msg-Id; base_index_ itself is anchored by its expected sequence only.
+  uint64_t base_index_ = 1;
+  std::string previous_msg_id_;  // Nats-Msg-Id of the newest message taken
 
   std::atomic<uint64_t> watermark_{0};
   std::atomic<size_t> in_flight_{0};
