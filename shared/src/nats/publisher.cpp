@@ -143,10 +143,9 @@ MsgPtr Publisher::BuildFor(uint64_t index, std::string_view subject, const Event
 
 std::string_view Publisher::PreviousMsgId(const Entry& entry) {
   if (entry.index == base_index_) return {};
+  // Acknowledged and gone: stored, so its expected sequence alone anchors this one.
   const Entry* previous = FindEntry(entry.index - 1);
-  // Every pending entry but the base has its predecessor pending (TryResync moves the base).
-  if (previous == nullptr) throw std::logic_error("publisher lost the predecessor of a pending message");
-  return HeadersOf(previous->msg.get()).msg_id;
+  return previous == nullptr ? std::string_view() : HeadersOf(previous->msg.get()).msg_id;
 }
 
 bool Publisher::Publish(const OutgoingMessage& message, milliseconds wait) {
@@ -213,10 +212,10 @@ void Publisher::SendHeld() {
 }
 
 // Sparse acknowledgements: within a burst only the last message has a reply subject. Every
-// message carries Nats-Expected-Last-Sequence, and JetStream stores one connection's messages
-// in order, so a positive, non-duplicate acknowledgement of index i means every index before
-// it is stored too; a silently rejected one makes all later ones fail, the last with a reply
-// (HandleReply). last_of_burst: this message must ask for an acknowledgement.
+// message names its predecessor (expected last sequence and msg-id), and JetStream stores one
+// connection's messages in order, so a positive, non-duplicate acknowledgement of index i
+// means every index before it is stored too; a silently rejected one makes all later ones
+// fail, the last with a reply (HandleReply). last_of_burst: it must ask for an acknowledgement.
 void Publisher::Send(Entry& entry, bool last_of_burst) {
   const bool resend = entry.msg_generation != generation_;
   if (!resend && last_of_burst && !entry.replies && entry.index == last_built_index_) {

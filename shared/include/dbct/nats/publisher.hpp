@@ -161,7 +161,7 @@ class Publisher {
   // The message of `index` for the current generation (reply subject, expected sequence).
   MsgPtr BuildFor(uint64_t index, std::string_view subject, const EventHeaders& headers,
                   std::string_view payload, bool with_reply, std::string_view previous_msg_id);
-  // The Nats-Msg-Id a resent entry's predecessor has ("" at the chain's base).
+  // The Nats-Msg-Id of a rebuilt entry's predecessor ("" at the chain's base, or when acked and gone).
   std::string_view PreviousMsgId(const Entry& entry);
 
   Connection& connection_;
