@@ -27,6 +27,8 @@ struct Options {
   size_t size = 512;
   int64_t max_pending = 4096;
   std::string storage = "file";
+  std::string republish;     // RePublish destination ("" = none), as the tracking streams have
+  bool event_headers = false;  // also the Dbct-* headers of a change event (SPEC §4)
 };
 
 struct Counts {
@@ -88,6 +90,13 @@ int Run(const Options& o) {
   config.Storage = o.storage == "memory" ? js_MemoryStorage : js_FileStorage;
   config.MaxMsgs = -1;
   config.Duplicates = int64_t(120) * 1000 * 1000 * 1000;  // 2 min, the tracking streams' default
+  jsRePublish republish;
+  if (!o.republish.empty()) {
+    jsRePublish_Init(&republish);
+    republish.Source = o.subject.c_str();
+    republish.Destination = o.republish.c_str();
+    config.RePublish = &republish;
+  }
   jsStreamInfo* info = nullptr;
   jsErrCode js_error = jsErrCode(0);
   Check(js_AddStream(&info, js.get(), &config, nullptr, &js_error), "create the stream");
@@ -103,6 +112,13 @@ int Run(const Options& o) {
     std::unique_ptr<natsMsg, MsgDeleter> msg(raw_msg);
     std::snprintf(msg_id, sizeof msg_id, "ceiling:%llu", static_cast<unsigned long long>(i));
     Check(natsMsgHeader_Set(msg.get(), "Nats-Msg-Id", msg_id), "set Nats-Msg-Id");
+    if (o.event_headers) {
+      // sizes of a 10-column row's event: position, op, table, key
+      Check(natsMsgHeader_Set(msg.get(), "Dbct-Position", msg_id + 8), "set Dbct-Position");
+      Check(natsMsgHeader_Set(msg.get(), "Dbct-Op", "c"), "set Dbct-Op");
+      Check(natsMsgHeader_Set(msg.get(), "Dbct-Table", "public.drain_mixed"), "set Dbct-Table");
+      Check(natsMsgHeader_Set(msg.get(), "Dbct-Key", "{\"id\":12345}"), "set Dbct-Key");
+    }
     natsMsg* owned = msg.release();
     natsStatus status = js_PublishMsgAsync(js.get(), &owned, nullptr);
     // A full window stalls StallWait and then times out: publish the same message again.
@@ -140,6 +156,8 @@ int main(int argc, char** argv) {
   app.add_option("--size", o.size, "payload bytes per message");
   app.add_option("--max-pending", o.max_pending, "bound of unacknowledged publishes");
   app.add_option("--storage", o.storage, "stream storage")->check(CLI::IsMember({"file", "memory"}));
+  app.add_option("--republish", o.republish, "RePublish the stream's messages to this subject");
+  app.add_flag("--event-headers", o.event_headers, "also set the Dbct-* headers of a change event");
   CLI11_PARSE(app, argc, argv);
   try {
     int rc = Run(o);

@@ -6,12 +6,17 @@
 Starts its own nats-server (JetStream, file storage), PostgreSQL 15 and MariaDB on 127.0.0.1 in
 temporary directories, runs every measure BENCH_REPEAT (3) times and prints one markdown table
 per measure: our figure, the reference measured in the same run on the same data, the ratio,
-each as the median with the min–max. Raw figures go to bench/results/<time>.json.
+each as the median with the min–max. Measure 1 also prints the CPU time per event of the worker
+and of nats-server next to the publish ceiling's (steadier than events/s on a shared machine),
+and a second ceiling to a stream configured like a tracking's (RePublish, Dbct-* headers). Raw figures go to bench/results/<time>.json.
 
 Environment:
   BENCH_SCALE     multiplies every size and duration (0.05 for a quick run; default 1)
   BENCH_REPEAT    runs per measure (default 3)
-  BENCH_ONLY      comma-separated measure numbers to run, e.g. 1,3 (default: all)
+  BENCH_ONLY      comma-separated measure numbers to run, e.g. 1,3 (default: all); 1a, 1b, 1c
+                  run one variant of measure 1 (10-column, 100-column, 100 KB values)
+  DBCT_PG_BIN     PostgreSQL's bin directory (default /usr/lib/postgresql/15/bin): a private
+                  tree with this checkout's extension avoids installing it system-wide
   DBCT_BUILD_DIR  the CMake build directory (default: build/ of this checkout)
 
 A measure whose component is missing prints "not measured: <reason>", never a figure.
@@ -23,6 +28,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -192,6 +198,27 @@ def proc_status_kb(pid, field):
     except OSError:
         return None
     return None
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid):
+    """User + system CPU seconds a process (all its threads) has used, or None when gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def children_cpu_seconds():
+    """CPU seconds of the children this process has waited for (the tools it ran)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 class PeakSampler(threading.Thread):
@@ -377,16 +404,18 @@ class Bench:
             except Exception:  # noqa: BLE001 - gone already
                 pass
 
-    def publish_ceiling(self, count, size, tag):
-        """Events/s of the plain cnats publisher for `count` messages of `size` bytes."""
+    def publish_ceiling(self, count, size, tag, like_tracking=False):
+        """Events/s of the plain cnats publisher for `count` messages of `size` bytes; with
+        like_tracking, to a stream that republishes like a tracking's, with the event headers."""
         binary = tool("bench_publish_ceiling")
         if binary is None:
             raise NotMeasured(f"{BUILD_DIR}/bench_publish_ceiling is not built")
         stream = f"bench-ceiling-{tag}"
+        extra = ["--republish", f"benchceilingprocessing.{tag}", "--event-headers"] if like_tracking else []
         try:
             out = subprocess.run([binary, "--url", self.nats.url, "--stream", stream,
                                   "--subject", f"benchceiling.{tag}", "--count", str(count),
-                                  "--size", str(size)], capture_output=True, text=True, timeout=1800)
+                                  "--size", str(size), *extra], capture_output=True, text=True, timeout=1800)
             if out.returncode != 0:
                 raise RuntimeError(f"bench_publish_ceiling failed: {out.stderr.strip()} {out.stdout.strip()}")
             return json.loads(out.stdout.strip().splitlines()[-1])["rate"]
@@ -569,15 +598,32 @@ def drain_runs(bench, workload):
                 rates[f"{ref} pg_recvlogical"] = n / recvlogical(bench, f"ref_{ref}_{rep}", options, end_lsn)
 
             log(f"measure 1 ({workload.key}) run {rep}: draining through the tracking")
+            nats_cpu = cpu_seconds(bench.nats.pid)
             started = time.monotonic()
             bench.sql("SELECT dbchangetracking.resume(%s)", (name,))
             seconds = bench.wait_stream(stream_name(name), n, timeout=max(600, n / 1000), started=started)
             rates["end-to-end"] = n / seconds
+            # CPU per event: steadier than events/s on a machine others share (the worker is a
+            # new process at resume, so its whole CPU time is this drain's)
+            worker = bench.status(name)[1]
+            worker_cpu = cpu_seconds(worker) if worker else None
+            rates["worker µs/event"] = worker_cpu * 1e6 / n if worker_cpu is not None else None
+            rates["nats-server µs/event"] = (cpu_seconds(bench.nats.pid) - nats_cpu) * 1e6 / n
             size = bench.mean_payload_size(stream_name(name))
             bench.untrack(name)
 
             log(f"measure 1 ({workload.key}) run {rep}: publish ceiling, {n:,} messages of {size} bytes")
+            nats_cpu, client_cpu = cpu_seconds(bench.nats.pid), children_cpu_seconds()
             rates["publish ceiling"] = bench.publish_ceiling(n, size, f"{workload.key}{rep}")
+            rates["ceiling client µs/event"] = (children_cpu_seconds() - client_cpu) * 1e6 / n
+            rates["ceiling nats-server µs/event"] = (cpu_seconds(bench.nats.pid) - nats_cpu) * 1e6 / n
+            # The same with what the SPEC asks of a tracking's stream: RePublish to
+            # dbchangetrackingprocessing.N and the Dbct-* headers. A steady rate: fewer messages do.
+            m = max(1000, min(n // 4, 200_000))
+            nats_cpu = cpu_seconds(bench.nats.pid)
+            rates["publish ceiling, tracking's stream"] = bench.publish_ceiling(
+                m, size, f"{workload.key}{rep}r", like_tracking=True)
+            rates["tracking-stream ceiling nats-server µs/event"] = (cpu_seconds(bench.nats.pid) - nats_cpu) * 1e6 / m
             rates["mean event bytes"] = size
             runs.append(rates)
     finally:
@@ -596,7 +642,8 @@ def measure_drain(bench, workload, number_label):
              f"{workload.updates:,} updates, {workload.deletes:,} deletes in {workload.batch}-row transactions")
     table = Table(title, ["path", "events/s", "end-to-end ÷ this"])
     paths = ["end-to-end", "dbchangetracking peek", "dbchangetracking pg_recvlogical", "wal2json peek",
-             "wal2json pg_recvlogical", "decoderbufs pg_recvlogical", "publish ceiling"]
+             "wal2json pg_recvlogical", "decoderbufs pg_recvlogical", "publish ceiling",
+             "publish ceiling, tracking's stream"]
     labels = {
         "end-to-end": "**ours end-to-end** (resume → last JetStream ack)",
         "dbchangetracking peek": "our output plugin, in-process peek (decode + JSON, no NATS)",
@@ -605,6 +652,8 @@ def measure_drain(bench, workload, number_label):
         "wal2json pg_recvlogical": "wal2json v2, pg_recvlogical → /dev/null",
         "decoderbufs pg_recvlogical": "decoderbufs, pg_recvlogical → /dev/null",
         "publish ceiling": "publish ceiling: plain cnats async + Nats-Msg-Id, file stream",
+        "publish ceiling, tracking's stream": "publish ceiling to a stream like a tracking's "
+                                              "(RePublish, Dbct-* headers)",
     }
     ours = [r["end-to-end"] for r in runs]
     for path in paths:
@@ -619,11 +668,29 @@ def measure_drain(bench, workload, number_label):
     bound = [min(r["wal2json peek"], r["publish ceiling"]) for r in runs]
     table.add("**end-to-end ÷ min(wal2json peek, publish ceiling)** (target ≥ 0.7)", "",
               stat(ratios(ours, bound), "{:.2f}"))
+    bound = [min(r["wal2json peek"], r["publish ceiling, tracking's stream"]) for r in runs]
+    table.add("end-to-end ÷ min(wal2json peek, publish ceiling to a tracking's stream)", "",
+              stat(ratios(ours, bound), "{:.2f}"))
+    cpu = Table(f"{number_label} CPU per event, {workload.title}", ["process", "µs/event", "÷ publish ceiling's"])
+    worker = [r.get("worker µs/event") for r in runs]
+    server = [r.get("nats-server µs/event") for r in runs]
+    cpu.add("our worker (decode, JSON, publish; all its threads)", stat(worker, "{:.1f}"),
+            stat(ratios(worker, [r.get("ceiling client µs/event") for r in runs]), "{:.2f}"))
+    cpu.add("nats-server, receiving our events", stat(server, "{:.1f}"),
+            stat(ratios(server, [r.get("ceiling nats-server µs/event") for r in runs]), "{:.2f}"))
+    cpu.add("publish ceiling client (cnats async)", stat([r.get("ceiling client µs/event") for r in runs], "{:.1f}"), "")
+    cpu.add("nats-server, receiving the ceiling's messages",
+            stat([r.get("ceiling nats-server µs/event") for r in runs], "{:.1f}"), "")
+    cpu.add("nats-server, receiving the ceiling's messages on a stream like a tracking's",
+            stat([r.get("tracking-stream ceiling nats-server µs/event") for r in runs], "{:.1f}"), "")
+    cpu.note("CPU time (user + system) from /proc over the drain, divided by the events: on a shared "
+             "machine this moves less than events/s. Our events carry the SPEC's headers and the "
+             "stream republishes them; the ceiling's carry only Nats-Msg-Id.")
     table.note("End-to-end includes starting the worker on resume (connect, stream check); "
                "at small BENCH_SCALE that fixed cost weighs on the figure.")
     table.note(f"Mean event payload: {stat([r['mean event bytes'] for r in runs])} bytes; "
                f"the publish ceiling sends that many messages of that size.")
-    return table, runs
+    return [table, cpu], runs
 
 
 # ---- measure 2: latency -----------------------------------------------------------------------
@@ -991,7 +1058,6 @@ MARIADB_COLUMNS = ("id BIGINT PRIMARY KEY, name TEXT, code VARCHAR(32), amount D
 def mariadb_write(server, database, inserts, updates, deletes, batch=100):
     conn = server.connect(database, autocommit=False)
     with conn.cursor() as cur:
-        cur.execute(f"CREATE TABLE drain ({MARIADB_COLUMNS})")
         for lo in range(1, inserts + 1, batch):
             hi = min(lo + batch - 1, inserts)
             cur.execute(
@@ -1035,7 +1101,23 @@ spec:
 """)
 
 
+def wait_log_line(path, text, proc, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with open(path) as f:
+            if text in f.read():
+                return
+        if proc.poll() is not None:
+            with open(path) as f:
+                raise RuntimeError(f"dbct-mysql exited ({proc.returncode}): {f.read()[-2000:]}")
+        time.sleep(0.05)
+    raise RuntimeError(f"dbct-mysql did not log {text!r} within {timeout} s")
+
+
 def mariadb_once(bench, rep, sidecar):
+    """The sidecar starts on the empty table (snapshotMode never: at the current binlog
+    position), is held with SIGSTOP while the workload is written (its binlog connection
+    stays open, like a paused tracking's slot), and the drain is timed from SIGCONT."""
     inserts, updates, deletes = scaled(1_000_000), scaled(200_000), scaled(100_000)
     updates = min(updates, inserts)
     deletes = min(deletes, inserts - updates)
@@ -1044,45 +1126,61 @@ def mariadb_once(bench, rep, sidecar):
     root = server.connect_root()
     with root.cursor() as cur:
         cur.execute("RESET MASTER")  # the binlog holds this run's changes only
+        # the stopped sidecar does not read its binlog connection meanwhile
+        cur.execute("SET GLOBAL net_write_timeout = 3600")
     root.close()
     database = f"drain{rep}"
     server.create_database(database)
-    log(f"measure 5 run {rep}: writing {n:,} changes to MariaDB")
-    mariadb_write(server, database, inserts, updates, deletes)
-    logs = [row[0] for row in server.execute("SHOW BINARY LOGS")]
+    conn = server.connect(database)
+    with conn.cursor() as cur:
+        cur.execute(f"CREATE TABLE drain ({MARIADB_COLUMNS})")
+    conn.close()
 
-    started = time.monotonic()
-    cmd = [shutil.which("mariadb-binlog") or "mysqlbinlog", "--read-from-remote-server", "--verbose",
-           "-h", "127.0.0.1", "-P", str(server.port), "-u", server.user, f"-p{server.password}", *logs]
-    with open(os.devnull, "w") as devnull:
-        out = subprocess.run(cmd, stdout=devnull, stderr=subprocess.PIPE, text=True)
-    if out.returncode != 0:
-        raise RuntimeError(f"mariadb-binlog failed: {out.stderr.strip()}")
-    result = {"binlog": n / (time.monotonic() - started), "events": n}
-
-    if sidecar is None:
-        result["ours"] = None
-    else:
-        name = f"maria-{rep}"
+    proc = None
+    name = f"maria-{rep}"
+    if sidecar is not None:
         manifest = os.path.join(server.base_dir, f"{name}.yaml")
+        log_path = os.path.join(server.base_dir, f"{name}.log")
         mariadb_manifest(bench, name, database, manifest)
-        log(f"measure 5 run {rep}: draining through dbct-mysql")
-        started = time.monotonic()
         proc = subprocess.Popen([sidecar, "--manifest", manifest], stdout=subprocess.DEVNULL,
-                                stderr=open(os.path.join(server.base_dir, f"{name}.log"), "w"))
-        try:
+                                stderr=open(log_path, "w"))
+    result = {"events": n}
+    try:
+        if proc is not None:
+            wait_log_line(log_path, "streaming from", proc)
+            proc.send_signal(signal.SIGSTOP)
+        log(f"measure 5 run {rep}: writing {n:,} changes to MariaDB")
+        mariadb_write(server, database, inserts, updates, deletes)
+        logs = [row[0] for row in server.execute("SHOW BINARY LOGS")]
+
+        started = time.monotonic()
+        cmd = [shutil.which("mariadb-binlog") or "mysqlbinlog", "--read-from-remote-server", "--verbose",
+               "-h", "127.0.0.1", "-P", str(server.port), "-u", server.user, f"-p{server.password}", *logs]
+        with open(os.devnull, "w") as devnull:
+            out = subprocess.run(cmd, stdout=devnull, stderr=subprocess.PIPE, text=True)
+        if out.returncode != 0:
+            raise RuntimeError(f"mariadb-binlog failed: {out.stderr.strip()}")
+        result["binlog"] = n / (time.monotonic() - started)
+
+        if proc is None:
+            result["ours"] = None
+        else:
+            log(f"measure 5 run {rep}: draining through dbct-mysql")
+            started = time.monotonic()
+            proc.send_signal(signal.SIGCONT)
             seconds = bench.wait_stream(stream_name(name), n, timeout=max(600, n / 1000), started=started)
             result["ours"] = n / seconds
-            size = bench.mean_payload_size(stream_name(name))
-        finally:
+            result["mean event bytes"] = bench.mean_payload_size(stream_name(name))
+    finally:
+        if proc is not None:
+            proc.send_signal(signal.SIGCONT)
             proc.terminate()
             try:
                 proc.wait(30)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-        bench.delete_stream(stream_name(name))
-        result["mean event bytes"] = size
+            bench.delete_stream(stream_name(name))
     # Without the sidecar there are no events to size; the PostgreSQL 10-column mean stands in.
     size = result.get("mean event bytes") or bench.mixed_event_bytes or 1000
     result["ceiling"] = bench.publish_ceiling(n, size, f"maria{rep}")
@@ -1092,7 +1190,7 @@ def mariadb_once(bench, rep, sidecar):
 
 def measure_mariadb(bench):
     title = (f"5. MariaDB drain throughput: {scaled(1_000_000):,} inserts, {scaled(200_000):,} updates, "
-             f"{scaled(100_000):,} deletes in 100-row transactions, written before the sidecar starts")
+             f"{scaled(100_000):,} deletes in 100-row transactions, written while the sidecar is stopped")
     t = Table(title, ["path", "events/s", "ours ÷ this"])
     sidecar = tool("dbct-mysql")
     bench.mariadb = servers.MariaDBServer()
@@ -1213,9 +1311,14 @@ def measure_event_writer(bench):
 
 def measure_drains(bench):
     tables, raw = [], {}
-    for label, workload in (("1.", mixed_workload()), ("1b.", wide_workload()), ("1c.", big_text_workload())):
+    variants = (("1a", "1.", mixed_workload), ("1b", "1b.", wide_workload), ("1c", "1c.", big_text_workload))
+    chosen = {v for v, _, _ in variants} & ONLY
+    for variant, label, make_workload in variants:
+        if chosen and variant not in chosen:
+            continue
+        workload = make_workload()
         try:
-            table, runs = measure_drain(bench, workload, label)
+            drain_tables, runs = measure_drain(bench, workload, label)
         except Exception as e:  # noqa: BLE001 - a failed variant must not hide the others
             failed = Table(f"{label} PostgreSQL drain throughput, {workload.title}", [])
             failed.note(f"FAILED: {type(e).__name__}: {e}")
@@ -1225,7 +1328,7 @@ def measure_drains(bench):
             continue
         if workload.key == "mixed":
             bench.mixed_event_bytes = int(statistics.median(r["mean event bytes"] for r in runs))
-        tables.append(table)
+        tables.extend(drain_tables)
         raw[workload.key] = runs
     return tables, raw
 
@@ -1256,7 +1359,7 @@ def main():
     try:
         bench.start()
         for number, title, fn in MEASURES:
-            if ONLY and number not in ONLY:
+            if ONLY and not any(o == number or (o[:-1] == number and o[-1].isalpha()) for o in ONLY):
                 continue
             log(f"measure {number}: {title}")
             t0 = time.monotonic()

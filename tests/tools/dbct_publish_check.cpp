@@ -3,6 +3,7 @@
 //   dbct_publish_check --url URL --name N --count 100000 --max-in-flight 4096
 //       ensures the tracking stream, publishes COUNT events (Nats-Msg-Id N:<i>,
 //       Dbct-Position <i>), prints progress to stderr and a JSON summary to stdout.
+//   --send-batch B         hold events back to send them in bursts of B (PublisherSettings)
 //   --mode ensure          ensures the stream with the given settings, prints the outcome
 //   --mode last-position   prints the last Dbct-Position of the stream as JSON ({} when none)
 //   --mode control         writes a status, a log line and an offset; prints what it read back
@@ -34,6 +35,7 @@ struct Options {
   uint64_t count = 1000;
   uint64_t start = 1;
   size_t max_in_flight = 4096;
+  size_t send_batch = 1;
   int64_t max_messages = -1;
   std::string storage = "file";
   int64_t duplicate_window_ms = 120000;
@@ -83,6 +85,7 @@ int RunPublish(Connection& connection, const Options& o) {
 
   PublisherSettings ps;
   ps.max_in_flight = o.max_in_flight;
+  ps.send_batch = o.send_batch;
   ps.ack_timeout = std::chrono::milliseconds(o.ack_timeout_ms);
   ps.retry_backoff_max = std::chrono::milliseconds(1000);
   Publisher publisher(connection, stream, ps);
@@ -186,6 +189,7 @@ int main(int argc, char** argv) {
   app.add_option("--count", o.count, "events to publish");
   app.add_option("--start", o.start, "first event number");
   app.add_option("--max-in-flight", o.max_in_flight, "bound of unacknowledged publishes");
+  app.add_option("--send-batch", o.send_batch, "events held back to be sent together");
   app.add_option("--max-messages", o.max_messages, "stream max messages (-1: unlimited)");
   app.add_option("--storage", o.storage, "stream storage")->check(CLI::IsMember({"file", "memory"}));
   app.add_option("--duplicate-window-ms", o.duplicate_window_ms, "stream duplicate window");

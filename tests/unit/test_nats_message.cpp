@@ -36,6 +36,21 @@ TEST(NatsMessage, BuildsSubjectReplyHeadersAndPayload) {
   EXPECT_EQ(back.key, "{\"id\":1}");
 }
 
+TEST(NatsMessage, RebuildGivesTheLastMessageAnotherReply) {
+  MessageBuilder builder;
+  EventHeaders h{"t:0/2B", "0/2B", "u", "db.public.t", "{\"id\":2}"};
+  MsgPtr held = builder.Build("dbchangetracking.t", "", h, 7, "{\"v\":2}");
+  EXPECT_EQ(natsMsg_GetReply(held.get()), nullptr);
+  MsgPtr msg = builder.Rebuild("dbchangetracking.t", "_INBOX.y.1.8");
+  ASSERT_NE(msg, nullptr);
+  EXPECT_STREQ(natsMsg_GetSubject(msg.get()), "dbchangetracking.t");
+  EXPECT_STREQ(natsMsg_GetReply(msg.get()), "_INBOX.y.1.8");
+  EXPECT_EQ(std::string(natsMsg_GetData(msg.get()), natsMsg_GetDataLength(msg.get())), "{\"v\":2}");
+  EXPECT_EQ(Header(msg.get(), kHeaderMsgId), "t:0/2B");
+  EXPECT_EQ(Header(msg.get(), kHeaderKey), "{\"id\":2}");
+  EXPECT_EQ(Header(msg.get(), kHeaderExpectedLastSequence), "7");
+}
+
 TEST(NatsMessage, OmitsEmptyHeadersAndReply) {
   MessageBuilder builder;
   EventHeaders h;

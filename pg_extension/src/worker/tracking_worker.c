@@ -1221,7 +1221,11 @@ run(void)
 		idle_ms = heartbeat_if_due();
 
 		if (caught_up)
+		{
+			/* the publisher holds events to send them in bursts: none stays behind a nap */
+			dbct_pub_wait(ws.pub, 0);
 			nap(dbct_pub_in_flight(ws.pub) > 0 || ws.pending_count > 0 ? ACK_WAIT_MS : idle_ms);
+		}
 	}
 
 	finish();

@@ -160,6 +160,10 @@ dbct_publisher* dbct_publisher_open(const dbct_publisher_options* o) {
     if (o->stream_duplicate_window_ms > 0)
       s.duplicate_window = milliseconds(o->stream_duplicate_window_ms);
     if (o->max_in_flight > 0) p->publisher_settings.max_in_flight = o->max_in_flight;
+    // The worker publishes between decoding records: held back and sent in bursts of 32,
+    // JetStream acknowledges once per burst (publisher.hpp). dbct_publisher_acked and
+    // dbct_publisher_wait send what is held.
+    p->publisher_settings.send_batch = 32;
     if (o->connect_timeout_ms > 0) p->connect_timeout = milliseconds(o->connect_timeout_ms);
 
     p->subject_change = dbct::nats::TrackingSubject(p->name);

@@ -33,7 +33,7 @@ void MessageBuilder::AddHeader(const char* name, std::string_view value) {
 
 MsgPtr MessageBuilder::Build(std::string_view subject, std::string_view reply,
                              const EventHeaders& headers, int64_t expected_last_sequence,
-                             std::string_view payload) {
+                             std::string_view payload, std::string_view expected_last_msg_id) {
   wire_.assign("NATS/1.0\r\n");
   AddHeader(kHeaderMsgId, headers.msg_id);
   AddHeader(kHeaderPosition, headers.position);
@@ -45,15 +45,23 @@ MsgPtr MessageBuilder::Build(std::string_view subject, std::string_view reply,
     int n = std::snprintf(expected, sizeof expected, "%" PRId64, expected_last_sequence);
     AddHeader(kHeaderExpectedLastSequence, std::string_view(expected, static_cast<size_t>(n)));
   }
+  AddHeader(kHeaderExpectedLastMsgId, expected_last_msg_id);
   wire_.append("\r\n");
-  const int header_len = static_cast<int>(wire_.size());
+  header_len_ = static_cast<int>(wire_.size());
   wire_.append(payload);
+  return Create(subject, reply);
+}
 
+MsgPtr MessageBuilder::Rebuild(std::string_view subject, std::string_view reply) {
+  return Create(subject, reply);
+}
+
+MsgPtr MessageBuilder::Create(std::string_view subject, std::string_view reply) {
   natsMsg* raw = nullptr;
   natsStatus s = natsMsg_create(&raw, subject.data(), static_cast<int>(subject.size()),
                                 reply.empty() ? nullptr : reply.data(),
                                 static_cast<int>(reply.size()), wire_.data(),
-                                static_cast<int>(wire_.size()), header_len);
+                                static_cast<int>(wire_.size()), header_len_);
   MsgPtr msg(raw);
   if (s != NATS_OK) {
     throw NatsError(StatusMessage("could not build a message for subject \"" +

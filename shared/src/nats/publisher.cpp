@@ -127,12 +127,25 @@ void Publisher::OnSubscriptionComplete(void* closure) {
 }
 
 MsgPtr Publisher::BuildFor(uint64_t index, std::string_view subject, const EventHeaders& headers,
-                           std::string_view payload) {
-  char tail[48];
-  int n = std::snprintf(tail, sizeof tail, ".%" PRIu64 ".%" PRIu64, generation_, index);
-  reply_subject_.assign(inbox_).append(tail, static_cast<size_t>(n));
+                           std::string_view payload, bool with_reply,
+                           std::string_view previous_msg_id) {
+  reply_subject_.clear();
+  if (with_reply) {
+    char tail[48];
+    int n = std::snprintf(tail, sizeof tail, ".%" PRIu64 ".%" PRIu64, generation_, index);
+    reply_subject_.assign(inbox_).append(tail, static_cast<size_t>(n));
+  }
+  last_built_index_ = index;
   return builder_.Build(subject, reply_subject_, headers,
-                        slot_offset_ + static_cast<int64_t>(index) - 1, payload);
+                        slot_offset_ + static_cast<int64_t>(index) - 1, payload,
+                        index == base_index_ ? std::string_view() : previous_msg_id);
+}
+
+std::string_view Publisher::PreviousMsgId(const Entry& entry) {
+  if (entry.index == base_index_) return {};
+  // Acknowledged and gone: stored, so its expected sequence alone anchors this one.
+  const Entry* previous = FindEntry(entry.index - 1);
+  return previous == nullptr ? std::string_view() : HeadersOf(previous->msg.get()).msg_id;
 }
 
 bool Publisher::Publish(const OutgoingMessage& message, milliseconds wait) {
@@ -144,7 +157,7 @@ bool Publisher::Publish(const OutgoingMessage& message, milliseconds wait) {
   if (message.msg_id.empty()) throw std::invalid_argument("event has no Nats-Msg-Id");
   if (message.subject.empty()) throw std::invalid_argument("event has no subject");
 
-  Poll(milliseconds(0));
+  if (held_ == 0) Poll(milliseconds(0));  // else: polled when the held burst goes out
   const auto deadline = Clock::now() + (wait.count() > 0 ? wait : milliseconds(0));
   while (pending_.size() >= settings_.max_in_flight) {
     if (wait.count() == 0) return false;
@@ -160,7 +173,11 @@ bool Publisher::Publish(const OutgoingMessage& message, milliseconds wait) {
   // Build the message before taking an index: indexes must stay gapless.
   const uint64_t index = next_index_;
   EventHeaders headers{message.msg_id, message.position, message.op, message.table, message.key};
-  MsgPtr msg = BuildFor(index, message.subject, headers, message.payload);
+  // Held events ask for no acknowledgement, except the one completing a burst (see Send).
+  const bool with_reply = settings_.send_batch <= 1 || held_ + 1 >= settings_.send_batch;
+  MsgPtr msg = BuildFor(index, message.subject, headers, message.payload, with_reply,
+                        previous_msg_id_);
+  previous_msg_id_.assign(message.msg_id);
 
   next_index_++;
   last_sequence_taken_ = message.sequence;
@@ -169,25 +186,59 @@ bool Publisher::Publish(const OutgoingMessage& message, milliseconds wait) {
   entry.index = index;
   entry.msg = std::move(msg);
   entry.msg_generation = generation_;
+  entry.replies = with_reply;
   pending_.push_back(std::move(entry));
   in_flight_.store(pending_.size(), std::memory_order_relaxed);
   if (pending_.size() > max_in_flight_observed_.load(std::memory_order_relaxed))
     max_in_flight_observed_.store(pending_.size(), std::memory_order_relaxed);
-  if (!need_resync_) Send(pending_.back());
+  if (need_resync_) return true;  // the resync sends it
+  if (settings_.send_batch <= 1) {
+    Send(pending_.back(), true);
+  } else if (++held_ >= settings_.send_batch) {
+    SendHeld();
+    Poll(milliseconds(0));
+  }
   return true;
 }
 
-void Publisher::Send(Entry& entry) {
-  if (entry.msg_generation != generation_) {
-    // Re-sending after a resync: same subject, data and headers; new reply subject and
-    // expected last sequence.
+// Sends the held burst back to back, so that cnats' flusher finds it in its buffer at once.
+void Publisher::SendHeld() {
+  if (held_ == 0) return;
+  const size_t first = pending_.size() - std::min(held_, pending_.size());
+  held_ = 0;
+  for (size_t i = first; i < pending_.size() && !need_resync_; i++) {
+    if (!pending_[i].sent && !pending_[i].acked) Send(pending_[i], i + 1 == pending_.size());
+  }
+}
+
+// Sparse acknowledgements: within a burst only the last message has a reply subject. Every
+// message names its predecessor (expected last sequence and msg-id), and JetStream stores one
+// connection's messages in order, so a positive, non-duplicate acknowledgement of index i
+// means every index before it is stored too; a silently rejected one makes all later ones
+// fail, the last with a reply (HandleReply). last_of_burst: it must ask for an acknowledgement.
+void Publisher::Send(Entry& entry, bool last_of_burst) {
+  const bool resend = entry.msg_generation != generation_;
+  if (!resend && last_of_burst && !entry.replies && entry.index == last_built_index_) {
+    // the builder still holds this message's bytes
+    char tail[48];
+    int n = std::snprintf(tail, sizeof tail, ".%" PRIu64 ".%" PRIu64, generation_, entry.index);
+    reply_subject_.assign(inbox_).append(tail, static_cast<size_t>(n));
+    MsgPtr fresh = builder_.Rebuild(natsMsg_GetSubject(entry.msg.get()), reply_subject_);
+    Discard(std::move(entry.msg));
+    entry.msg = std::move(fresh);
+    entry.replies = true;
+  } else if (resend || (last_of_burst && !entry.replies)) {
+    // Re-sending after a resync (new reply subject and expected last sequence), or a held
+    // event that closes a short burst: same subject, data and headers.
     natsMsg* old = entry.msg.get();
     std::string_view data(natsMsg_GetData(old), static_cast<size_t>(natsMsg_GetDataLength(old)));
-    MsgPtr fresh = BuildFor(entry.index, natsMsg_GetSubject(old), HeadersOf(old), data);
+    MsgPtr fresh = BuildFor(entry.index, natsMsg_GetSubject(old), HeadersOf(old), data, true,
+                            PreviousMsgId(entry));
     Discard(std::move(entry.msg));
     entry.msg = std::move(fresh);
     entry.msg_generation = generation_;
-    resent_++;
+    entry.replies = true;
+    if (resend) resent_++;
   }
   entry.sent = true;
   entry.sent_at = Clock::now();
@@ -196,9 +247,10 @@ void Publisher::Send(Entry& entry) {
 }
 
 void Publisher::SendUnsent() {
+  held_ = 0;
   for (auto& entry : pending_) {
     if (need_resync_) return;
-    if (!entry.acked && !entry.sent) Send(entry);
+    if (!entry.acked && !entry.sent) Send(entry, true);
   }
 }
 
@@ -207,6 +259,7 @@ uint64_t Publisher::Poll(milliseconds wait) {
     auto until = std::chrono::duration_cast<milliseconds>(next_resync_at_ - Clock::now());
     wait = std::max(milliseconds(0), std::min(wait, until));
   }
+  SendHeld();
   TakeReplies(wait);
   AdvanceWatermark();
   CheckTimeouts();
@@ -311,7 +364,17 @@ void Publisher::HandleReply(natsMsg* reply) {
                   std::string(body.substr(0, 200)));
     return;
   }
-  entry->acked = true;
+  if (settings_.send_batch <= 1 || body.find("\"duplicate\"") != std::string_view::npos) {
+    // Every message has its own reply; or a duplicate, stored before and perhaps not right
+    // after its predecessors: vouches for itself only (the ack timeout and resync settle any
+    // earlier message without a reply).
+    entry->acked = true;
+    return;
+  }
+  for (auto& e : pending_) {
+    if (e.index > index) break;
+    e.acked = true;
+  }
 }
 
 void Publisher::AdvanceWatermark() {
@@ -407,6 +470,9 @@ void Publisher::TryResync() {
     return;
   }
   AdvanceWatermark();
+  // The stream's end was just read: the first message sent from here is anchored there by its
+  // expected sequence; the msg-id chain starts after it.
+  base_index_ = pending_.empty() ? next_index_ : pending_.front().index;
   for (auto& entry : pending_) entry.sent = false;
   need_resync_ = false;
   backoff_ = milliseconds(0);

@@ -289,7 +289,9 @@ dbct_status dbct_publisher_ensure_stream(dbct_publisher* publisher);
  * *len 0 when there is none. */
 dbct_status dbct_publisher_last_position(dbct_publisher* publisher, const char** position,
                                          size_t* len);
-/* Queues one message. DBCT_RETRY_LATER: max_in_flight reached, wait and call again. */
+/* Queues one message; queued messages go out in bursts of 32, and all of them at the next
+ * dbct_publisher_acked() or dbct_publisher_wait() (call one before sleeping).
+ * DBCT_RETRY_LATER: max_in_flight reached, wait and call again. */
 dbct_status dbct_publisher_publish(dbct_publisher* publisher, const dbct_publish_msg* message);
 /* *acked: highest seq acknowledged together with every earlier one (0: none). DBCT_ERROR
  * once any message failed, or when cnats closed the connection for good (credentials refused

@@ -25,20 +25,30 @@ struct EventHeaders {
   std::string_view key;       // Dbct-Key
 };
 
+// The Nats-Msg-Id the stream's last message must have for this one to be stored.
+inline constexpr const char* kHeaderExpectedLastMsgId = "Nats-Expected-Last-Msg-Id";
+
 class MessageBuilder {
  public:
   MessageBuilder();  // opens the cnats library (idempotent): destroying messages needs it
 
-  // The message to publish; expected_last_sequence < 0 omits Nats-Expected-Last-Sequence.
+  // The message to publish; expected_last_sequence < 0 omits Nats-Expected-Last-Sequence, an
+  // empty expected_last_msg_id omits Nats-Expected-Last-Msg-Id.
   // CR and LF inside header values become spaces (as natsMsgHeader_Set's encoding does).
   // Throws NatsError when cnats cannot allocate it.
   MsgPtr Build(std::string_view subject, std::string_view reply, const EventHeaders& headers,
-               int64_t expected_last_sequence, std::string_view payload);
+               int64_t expected_last_sequence, std::string_view payload,
+               std::string_view expected_last_msg_id = {});
+  // The message of the last Build again, with another reply subject (no header parsing).
+  MsgPtr Rebuild(std::string_view subject, std::string_view reply);
 
  private:
   void AddHeader(const char* name, std::string_view value);
 
-  std::string wire_;  // header block + payload, reused
+  MsgPtr Create(std::string_view subject, std::string_view reply);
+
+  std::string wire_;  // header block + payload of the last Build, reused
+  int header_len_ = 0;
 };
 
 // The event headers of a built (or received) message; views into msg, valid while it lives.

@@ -15,6 +15,20 @@
 // later message with "wrong last sequence" instead of storing it out of order. (nats-server
 // 2.9 keeps that header on the stored and republished message; consumers can ignore it.)
 //
+// Another writer's message between two of ours would pass that check for our next message
+// (it only compares sequence numbers), so each message also carries
+// Nats-Expected-Last-Msg-Id = its predecessor's Nats-Msg-Id (nats-server keeps the last
+// msg-id across restarts); the first message after the stream's end was read (construction,
+// resync) is anchored by its sequence alone. A foreign message thus breaks the chain and
+// starts a resync, which continues after it: nothing of ours is lost or skipped.
+//
+// Bursts (send_batch > 1): events are held and sent back to back, and only the last of a
+// burst carries a reply subject. The same header makes that one acknowledgement vouch for the
+// whole burst: JetStream stores one connection's messages in order, so the last one is stored
+// after its predecessor only if every earlier one was stored after its own; one dropped
+// without a reply makes every later one fail, the burst's last with an error reply. A
+// duplicate acknowledgement vouches for its own message only.
+//
 // nats-server 2.9 (server/stream.go, processJetStreamMsg) checks Nats-Msg-Id against its
 // duplicate window BEFORE the expected-last-sequence check, and rebuilds the window from the
 // store after a restart. So re-sending a message that is already stored yields a positive ack
@@ -62,6 +76,13 @@ struct PublisherSettings {
   std::chrono::milliseconds retry_backoff_min{50};
   std::chrono::milliseconds retry_backoff_max{5000};
   std::chrono::milliseconds request_timeout{2000};  // stream state reads during resync
+  // Events taken but held back to go out together (1: each is sent as it is taken). Held
+  // events go out when this many are held, and at every Poll, Flush or wait, so an owner
+  // that polls before it sleeps never leaves one behind. Sending a burst lets cnats write it
+  // to the socket at once and nats-server read it at once: per message, a thread wake-up
+  // less on each side. Only the last message of a burst asks for an acknowledgement, which
+  // vouches for the whole burst (publisher.cpp, Send): JetStream answers once per burst.
+  size_t send_batch = 1;
   // Optional: called on a cnats thread when replies arrive while none were waiting to be
   // polled; must only wake the owner (SetLatch). Without it the owner polls (Poll/Flush wait).
   std::function<void()> wake;
@@ -90,11 +111,13 @@ class Publisher {
   Publisher(const Publisher&) = delete;
   Publisher& operator=(const Publisher&) = delete;
 
-  // Takes one event: sends it now, or queues it while recovering. Waits up to `wait`
+  // Takes one event: sends it now (or with the next burst, see send_batch), or queues it
+  // while recovering. Waits up to `wait`
   // (kWaitForever: no limit) while max_in_flight events are unacknowledged; returns false
   // without taking the event when there is still no room.
   bool Publish(const OutgoingMessage& message, std::chrono::milliseconds wait = kWaitForever);
-  // Handles replies and recovery, waiting up to `wait` for a reply. Returns the watermark.
+  // Sends held events, handles replies and recovery, waiting up to `wait` for a reply.
+  // Returns the watermark.
   uint64_t Poll(std::chrono::milliseconds wait = std::chrono::milliseconds(0));
   // Waits until every taken event is acknowledged; false on timeout.
   bool Flush(std::chrono::milliseconds timeout);
@@ -116,6 +139,7 @@ class Publisher {
     uint64_t msg_generation;
     bool sent = false;       // sent in the current generation
     bool acked = false;
+    bool replies = true;     // msg has a reply subject (asks for an acknowledgement)
     std::chrono::steady_clock::time_point sent_at;
   };
 
@@ -126,8 +150,9 @@ class Publisher {
   void HandleReply(natsMsg* reply);
   void CheckTimeouts();
   void TryResync();
-  void Send(Entry& entry);
+  void Send(Entry& entry, bool last_of_burst);
   void SendUnsent();
+  void SendHeld();
   void AdvanceWatermark();
   void StartRecovery(std::string reason);
   Entry* FindEntry(uint64_t index);
@@ -135,7 +160,9 @@ class Publisher {
   void DestroyDiscarded();
   // The message of `index` for the current generation (reply subject, expected sequence).
   MsgPtr BuildFor(uint64_t index, std::string_view subject, const EventHeaders& headers,
-                  std::string_view payload);
+                  std::string_view payload, bool with_reply, std::string_view previous_msg_id);
+  // The Nats-Msg-Id of a rebuilt entry's predecessor ("" at the chain's base, or when acked and gone).
+  std::string_view PreviousMsgId(const Entry& entry);
 
   Connection& connection_;
   std::string stream_;
@@ -150,6 +177,7 @@ class Publisher {
   uint64_t generation_ = 1;
   uint64_t last_connect_generation_ = 0;
   uint64_t last_sequence_taken_ = 0;
+  size_t held_ = 0;             // newest entries taken but not sent yet (send_batch > 1)
 
   bool need_resync_ = false;
   std::chrono::steady_clock::time_point next_resync_at_{};
@@ -159,6 +187,11 @@ class Publisher {
   MessageBuilder builder_;
   std::vector<natsMsg*> discarded_;
   std::string reply_subject_;   // <inbox>.<generation>.<index>, rebuilt in place
+  uint64_t last_built_index_ = 0;  // the message builder_ holds the bytes of
+  // Chain of Nats-Expected-Last-Msg-Id: from base_index_ on, each message names its
+  // predecessor's Nats-Msg-Id; base_index_ itself is anchored by its expected sequence only.
+  uint64_t base_index_ = 1;
+  std::string previous_msg_id_;  // Nats-Msg-Id of the newest message taken
 
   std::atomic<uint64_t> watermark_{0};
   std::atomic<size_t> in_flight_{0};
