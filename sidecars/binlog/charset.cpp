@@ -2,6 +2,7 @@
 
 
 #include "binlog_error.hpp"
+#include "dbct/values/utf8.hpp"
 
 namespace dbct::binlog {
 
@@ -13,25 +14,6 @@ constexpr uint16_t kCp1252High[32] = {
     0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0xFFFD, 0x017D, 0xFFFD,
     0xFFFD, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
     0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0x0178};
-
-void AppendCodePoint(std::string& out, uint32_t cp) {
-  if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
 
 void AppendUtf16(std::string& out, std::string_view bytes, bool big_endian) {
   const auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
@@ -45,12 +27,12 @@ void AppendUtf16(std::string& out, std::string_view bytes, bool big_endian) {
     if (u >= 0xD800 && u <= 0xDBFF && i + 1 < n) {
       const uint32_t low = unit(i + 1);
       if (low >= 0xDC00 && low <= 0xDFFF) {
-        AppendCodePoint(out, 0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00));
+        values::AppendUtf8CodePoint(out, 0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00));
         ++i;
         continue;
       }
     }
-    AppendCodePoint(out, u);
+    values::AppendUtf8CodePoint(out, u);
   }
 }
 
@@ -117,9 +99,9 @@ void AppendUtf8(std::string& out, std::string_view bytes, Charset charset) {
         if (c < 0x80) {
           out.push_back(static_cast<char>(c));
         } else if (c < 0xA0) {
-          AppendCodePoint(out, kCp1252High[c - 0x80]);
+          values::AppendUtf8CodePoint(out, kCp1252High[c - 0x80]);
         } else {
-          AppendCodePoint(out, c);
+          values::AppendUtf8CodePoint(out, c);
         }
       }
       return;
@@ -133,7 +115,7 @@ void AppendUtf8(std::string& out, std::string_view bytes, Charset charset) {
     case Charset::kUtf32: {
       const auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
       for (size_t i = 0; i + 4 <= bytes.size(); i += 4) {
-        AppendCodePoint(out, (uint32_t{p[i]} << 24) | (uint32_t{p[i + 1]} << 16) |
+        values::AppendUtf8CodePoint(out, (uint32_t{p[i]} << 24) | (uint32_t{p[i + 1]} << 16) |
                                  (uint32_t{p[i + 2]} << 8) | p[i + 3]);
       }
       return;
