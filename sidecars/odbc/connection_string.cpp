@@ -119,4 +119,12 @@ bool HasKey(std::string_view text, std::string_view key) {
   return false;
 }
 
+std::string WithCredentials(std::string connection_string, const std::string& user, const std::string& password) {
+  ConnectionString extra;
+  if (!HasKey(connection_string, "UID")) extra.Add("UID", user);
+  if (!HasKey(connection_string, "PWD")) extra.Add("PWD", password);
+  if (!connection_string.empty() && connection_string.back() != ';') connection_string.push_back(';');
+  return connection_string + extra.str();
+}
+
 }  // namespace dbct::odbc

@@ -38,6 +38,9 @@ std::string RedactConnectionString(std::string_view connection_string);
 // Whether the connection string sets `key` (case-insensitive).
 bool HasKey(std::string_view connection_string, std::string_view key);
 
+// A whole connection string given as odbcDriver, with UID and PWD added where it sets none.
+std::string WithCredentials(std::string connection_string, const std::string& user, const std::string& password);
+
 }  // namespace dbct::odbc
 
 #endif  // DBCT_ODBC_CONNECTION_STRING_HPP
