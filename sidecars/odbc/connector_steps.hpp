@@ -13,6 +13,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "dbct/envelope/envelope_writer.hpp"
 #include "dbct/nats/connection.hpp"
@@ -123,17 +124,19 @@ inline int StreamUntilStopped(Session& session, sidecar::Runtime& runtime, sidec
 namespace detail {
 
 template <typename Body>
-int ReportingErrors(sidecar::Telemetry&, const std::string&, Body& body) {
+int Reporting(sidecar::Telemetry&, const std::string&, int, Body& body) {
   return body();
 }
 
+// Runs `body`; an error of one of the (unrelated) types is logged with `prefix` in front and
+// gives exit code `code`.
 template <typename Error, typename... More, typename Body>
-int ReportingErrors(sidecar::Telemetry& telemetry, const std::string& where, Body& body) {
+int Reporting(sidecar::Telemetry& telemetry, const std::string& prefix, int code, Body& body) {
   try {
-    return ReportingErrors<More...>(telemetry, where, body);
+    return Reporting<More...>(telemetry, prefix, code, body);
   } catch (const Error& e) {
-    telemetry.Error(e.what());
-    return 1;
+    telemetry.Error(prefix + e.what());
+    return code;
   }
 }
 
@@ -144,12 +147,28 @@ int ReportingErrors(sidecar::Telemetry& telemetry, const std::string& where, Bod
 // errors and the sidecar's own `SourceErrors` (unrelated types) as they are.
 template <typename... SourceErrors, typename Body>
 int ReportingErrors(sidecar::Telemetry& telemetry, const std::string& where, Body body) {
-  try {
-    return detail::ReportingErrors<nats::NatsError, values::ValueError, SourceErrors...>(telemetry, where, body);
-  } catch (const OdbcError& e) {
-    telemetry.Error(where + ": " + e.what());
-    return 1;
-  }
+  auto others = [&] { return detail::Reporting<nats::NatsError, values::ValueError, SourceErrors...>(telemetry, "", 1, body); };
+  return detail::Reporting<OdbcError>(telemetry, where + ": ", 1, others);
+}
+
+// Runs a replay's `body` (returning the exit code): an error in the file's content
+// (`InputError`, a value error) is logged after the file's name with exit code 2; a NATS error or
+// one of `OtherErrors` is logged as it is with exit code 1.
+template <typename InputError, typename... OtherErrors, typename Body>
+int ReportingReplayErrors(sidecar::Telemetry& telemetry, const std::string& file, Body body) {
+  auto input = [&] { return detail::Reporting<InputError, values::ValueError>(telemetry, file + ": ", 2, body); };
+  return detail::Reporting<nats::NatsError, OtherErrors...>(telemetry, "", 1, input);
+}
+
+// The emitter settings both sidecars take alike from their Config.
+template <typename Settings, typename Config>
+void FillEmitterSettings(const Config& c, std::string_view version, Settings* s) {
+  s->tracking = c.tracking;
+  s->server_name = c.server_name;
+  s->version = std::string(version);
+  s->skipped_operations = c.skipped_operations;
+  s->provide_transaction_metadata = c.provide_transaction_metadata;
+  s->transaction_subject = nats::TransactionSubject(c.tracking);
 }
 
 // A sink printing each event's JSON as one line on stdout (replay without --publish); `line`

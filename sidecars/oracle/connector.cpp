@@ -26,14 +26,9 @@ namespace {
 
 EmitterSettings MakeEmitterSettings(const Config& config) {
   EmitterSettings s;
-  s.tracking = config.tracking;
-  s.server_name = config.server_name;
+  odbc::FillEmitterSettings(config, DBCT_VERSION, &s);
   s.database = config.SourceDb();
-  s.version = DBCT_VERSION;
   s.values = config.values;
-  s.skipped_operations = config.skipped_operations;
-  s.provide_transaction_metadata = config.provide_transaction_metadata;
-  s.transaction_subject = nats::TransactionSubject(config.tracking);
   return s;
 }
 
@@ -123,7 +118,7 @@ int RunReplay(const Config& config, const sidecar::RuntimeSettings& runtime_sett
   std::unique_ptr<sidecar::Runtime> runtime;
   std::string line;
   odbc::EventSink sink = odbc::PrintTo(line);
-  try {
+  return odbc::ReportingReplayErrors<RedoParseError, SpillError>(telemetry, options.file, [&] {
     if (options.publish) {
       runtime = std::make_unique<sidecar::Runtime>(runtime_settings, telemetry, nullptr);
       sink = odbc::PublishTo(*runtime);
@@ -152,19 +147,7 @@ int RunReplay(const Config& config, const sidecar::RuntimeSettings& runtime_sett
       return odbc::FinishReplayPublish(*runtime, runtime_settings.tracking);
     }
     return 0;
-  } catch (const RedoParseError& e) {
-    telemetry.Error(options.file + ": " + e.what());
-    return 2;
-  } catch (const values::ValueError& e) {
-    telemetry.Error(options.file + ": " + e.what());
-    return 2;
-  } catch (const SpillError& e) {
-    telemetry.Error(e.what());
-    return 1;
-  } catch (const nats::NatsError& e) {
-    telemetry.Error(e.what());
-    return 1;
-  }
+  });
 }
 
 }  // namespace dbct::oracle

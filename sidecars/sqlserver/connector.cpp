@@ -26,14 +26,9 @@ namespace {
 
 EmitterSettings MakeEmitterSettings(const Config& config) {
   EmitterSettings s;
-  s.tracking = config.tracking;
-  s.server_name = config.server_name;
+  odbc::FillEmitterSettings(config, DBCT_VERSION, &s);
   s.database = config.database;
-  s.version = DBCT_VERSION;
   s.modes = config.modes;
-  s.skipped_operations = config.skipped_operations;
-  s.provide_transaction_metadata = config.provide_transaction_metadata;
-  s.transaction_subject = nats::TransactionSubject(config.tracking);
   return s;
 }
 
@@ -126,7 +121,7 @@ int RunReplay(const Config& config, const sidecar::RuntimeSettings& runtime_sett
   EmitterSettings settings = MakeEmitterSettings(config);
   odbc::FixEventTime(settings.now, options.event_time_ms);
   ChangeEmitter emitter(settings, input->instances);
-  try {
+  return odbc::ReportingReplayErrors<ChangeError>(telemetry, options.file, [&] {
     if (!options.publish) {
       std::string line;
       const odbc::EventSink print = odbc::PrintTo(line);
@@ -142,16 +137,7 @@ int RunReplay(const Config& config, const sidecar::RuntimeSettings& runtime_sett
     // The file's rows are read through its last commit LSN: stored as live polling stores it.
     if (!input->rows.empty()) runtime.NotePosition(Position::End(input->rows.back().start_lsn).ToString());
     return odbc::FinishReplayPublish(runtime, runtime_settings.tracking);
-  } catch (const ChangeError& e) {
-    telemetry.Error(options.file + ": " + e.what());
-    return 2;
-  } catch (const values::ValueError& e) {
-    telemetry.Error(options.file + ": " + e.what());
-    return 2;
-  } catch (const nats::NatsError& e) {
-    telemetry.Error(e.what());
-    return 1;
-  }
+  });
 }
 
 }  // namespace dbct::sqlserver
