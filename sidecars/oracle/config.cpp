@@ -39,19 +39,11 @@ std::string ConfigFromResource(const config::Resource& r, Config* c) {
 }
 
 std::string BuildConnectionString(const Config& c) {
-  const odbc::DriverChoice choice = odbc::ParseDriverChoice(c.odbc_driver);
-  if (choice.kind == odbc::DriverChoice::Kind::kConnectionString) {
-    return odbc::WithCredentials(choice.value, c.user, c.password);
-  }
-  odbc::ConnectionString s;
-  if (choice.kind == odbc::DriverChoice::Kind::kDsn) {
-    s.Add("DSN", choice.value);
-  } else {
-    s.AddBraced("Driver", choice.value);
+  return odbc::ConnectionStringFor(c.odbc_driver, c.user, c.password, [&](const odbc::DriverChoice& choice,
+                                                                          odbc::ConnectionString& s) {
+    if (choice.kind != odbc::DriverChoice::Kind::kDriver) return;
     s.Add("DBQ", "//" + c.host + ":" + std::to_string(c.port) + "/" + (c.pdb.empty() ? c.database : c.pdb));
-  }
-  s.Add("UID", c.user).Add("PWD", c.password);
-  return s.str();
+  });
 }
 
 }  // namespace dbct::oracle

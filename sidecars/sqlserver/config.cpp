@@ -39,30 +39,24 @@ std::string ConfigFromResource(const config::Resource& r, Config* c) {
 }
 
 std::string BuildConnectionString(const Config& c) {
-  const odbc::DriverChoice choice = odbc::ParseDriverChoice(c.odbc_driver);
-  if (choice.kind == odbc::DriverChoice::Kind::kConnectionString) {
-    return odbc::WithCredentials(choice.value, c.user, c.password);
-  }
-  odbc::ConnectionString s;
-  if (choice.kind == odbc::DriverChoice::Kind::kDsn) {
-    s.Add("DSN", choice.value);
-  } else {
-    std::string lower = choice.value;
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return std::tolower(ch); });
-    s.AddBraced("Driver", choice.value);
-    if (lower.find("freetds") != std::string::npos) {
-      s.Add("Server", c.host).Add("Port", std::to_string(c.port)).Add("TDS_Version", "7.4");
-      s.Add("ClientCharset", "UTF-8");
-      s.Add("Encryption", c.encrypt ? "require" : "off");
-    } else {
-      // Microsoft's ODBC Driver 17/18 for SQL Server.
-      s.Add("Server", "tcp:" + c.host + "," + std::to_string(c.port));
-      s.Add("Encrypt", c.encrypt ? "yes" : "no");
-      s.Add("TrustServerCertificate", c.trust_server_certificate ? "yes" : "no");
+  return odbc::ConnectionStringFor(c.odbc_driver, c.user, c.password, [&](const odbc::DriverChoice& choice,
+                                                                          odbc::ConnectionString& s) {
+    if (choice.kind == odbc::DriverChoice::Kind::kDriver) {
+      std::string lower = choice.value;
+      std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return std::tolower(ch); });
+      if (lower.find("freetds") != std::string::npos) {
+        s.Add("Server", c.host).Add("Port", std::to_string(c.port)).Add("TDS_Version", "7.4");
+        s.Add("ClientCharset", "UTF-8");
+        s.Add("Encryption", c.encrypt ? "require" : "off");
+      } else {
+        // Microsoft's ODBC Driver 17/18 for SQL Server.
+        s.Add("Server", "tcp:" + c.host + "," + std::to_string(c.port));
+        s.Add("Encrypt", c.encrypt ? "yes" : "no");
+        s.Add("TrustServerCertificate", c.trust_server_certificate ? "yes" : "no");
+      }
     }
-  }
-  s.Add("Database", c.database).Add("UID", c.user).Add("PWD", c.password);
-  return s.str();
+    s.Add("Database", c.database);
+  });
 }
 
 }  // namespace dbct::sqlserver
