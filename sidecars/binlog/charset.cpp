@@ -22,18 +22,7 @@ void AppendUtf16(std::string& out, std::string_view bytes, bool big_endian) {
     return big_endian ? (uint32_t{p[2 * i]} << 8) | p[2 * i + 1]
                       : (uint32_t{p[2 * i + 1]} << 8) | p[2 * i];
   };
-  for (size_t i = 0; i < n; ++i) {
-    uint32_t u = unit(i);
-    if (u >= 0xD800 && u <= 0xDBFF && i + 1 < n) {
-      const uint32_t low = unit(i + 1);
-      if (low >= 0xDC00 && low <= 0xDFFF) {
-        values::AppendUtf8CodePoint(out, 0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00));
-        ++i;
-        continue;
-      }
-    }
-    values::AppendUtf8CodePoint(out, u);
-  }
+  values::AppendUtf8FromUtf16(out, n, unit);
 }
 
 }  // namespace

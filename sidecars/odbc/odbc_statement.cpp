@@ -97,14 +97,7 @@ CellKind KindOfSqlType(SQLSMALLINT t) {
 }
 
 void AppendUtf8FromUtf16(std::string& out, const SQLWCHAR* u, size_t count) {
-  for (size_t i = 0; i < count; ++i) {
-    uint32_t cp = u[i];
-    if (cp >= 0xD800 && cp <= 0xDBFF && i + 1 < count && u[i + 1] >= 0xDC00 && u[i + 1] <= 0xDFFF) {
-      cp = 0x10000 + ((cp - 0xD800) << 10) + (u[i + 1] - 0xDC00);
-      ++i;
-    }
-    values::AppendUtf8CodePoint(out, cp);  // a lone surrogate becomes U+FFFD
-  }
+  values::AppendUtf8FromUtf16(out, count, [u](size_t i) { return uint32_t{u[i]}; });
 }
 
 std::u16string Utf16FromUtf8(std::string_view s) {

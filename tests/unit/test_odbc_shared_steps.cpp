@@ -84,3 +84,14 @@ TEST(Utf8, EncodesCodePointsAndReplacesNonCharacters) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Utf8, DecodesUtf16PairsAndReplacesLoneSurrogates) {
+  const std::vector<uint16_t> units = {0x0041, 0xD83D, 0xDE00, 0xDC00, 0xD800};
+  std::string out;
+  dbct::values::AppendUtf8FromUtf16(out, units.size(), [&](size_t i) { return uint32_t{units[i]}; });
+  EXPECT_EQ(out, "A\xF0\x9F\x98\x80\xEF\xBF\xBD\xEF\xBF\xBD");
+}
+
+}  // namespace

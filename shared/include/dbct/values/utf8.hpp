@@ -3,6 +3,7 @@
 #ifndef DBCT_VALUES_UTF8_HPP
 #define DBCT_VALUES_UTF8_HPP
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -26,6 +27,23 @@ inline void AppendUtf8CodePoint(std::string& out, uint32_t cp) {
     out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
     out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
     out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+// Appends `count` UTF-16 code units as UTF-8, `unit(i)` giving the i-th (the caller knows the
+// byte order): a surrogate pair becomes its code point, a lone surrogate U+FFFD.
+template <typename UnitAt>
+void AppendUtf8FromUtf16(std::string& out, size_t count, UnitAt unit) {
+  for (size_t i = 0; i < count; ++i) {
+    uint32_t cp = unit(i);
+    if (cp >= 0xD800 && cp <= 0xDBFF && i + 1 < count) {
+      const uint32_t low = unit(i + 1);
+      if (low >= 0xDC00 && low <= 0xDFFF) {
+        cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+        ++i;
+      }
+    }
+    AppendUtf8CodePoint(out, cp);
   }
 }
 
