@@ -2,6 +2,7 @@
 
 
 #include "binlog_error.hpp"
+#include "dbct/values/utf8.hpp"
 
 namespace dbct::binlog {
 
@@ -14,25 +15,6 @@ constexpr uint16_t kCp1252High[32] = {
     0xFFFD, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
     0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0x0178};
 
-void AppendCodePoint(std::string& out, uint32_t cp) {
-  if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
 void AppendUtf16(std::string& out, std::string_view bytes, bool big_endian) {
   const auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
   const size_t n = bytes.size() / 2;
@@ -40,18 +22,7 @@ void AppendUtf16(std::string& out, std::string_view bytes, bool big_endian) {
     return big_endian ? (uint32_t{p[2 * i]} << 8) | p[2 * i + 1]
                       : (uint32_t{p[2 * i + 1]} << 8) | p[2 * i];
   };
-  for (size_t i = 0; i < n; ++i) {
-    uint32_t u = unit(i);
-    if (u >= 0xD800 && u <= 0xDBFF && i + 1 < n) {
-      const uint32_t low = unit(i + 1);
-      if (low >= 0xDC00 && low <= 0xDFFF) {
-        AppendCodePoint(out, 0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00));
-        ++i;
-        continue;
-      }
-    }
-    AppendCodePoint(out, u);
-  }
+  values::AppendUtf8FromUtf16(out, n, unit);
 }
 
 }  // namespace
@@ -117,9 +88,9 @@ void AppendUtf8(std::string& out, std::string_view bytes, Charset charset) {
         if (c < 0x80) {
           out.push_back(static_cast<char>(c));
         } else if (c < 0xA0) {
-          AppendCodePoint(out, kCp1252High[c - 0x80]);
+          values::AppendUtf8CodePoint(out, kCp1252High[c - 0x80]);
         } else {
-          AppendCodePoint(out, c);
+          values::AppendUtf8CodePoint(out, c);
         }
       }
       return;
@@ -133,7 +104,7 @@ void AppendUtf8(std::string& out, std::string_view bytes, Charset charset) {
     case Charset::kUtf32: {
       const auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
       for (size_t i = 0; i + 4 <= bytes.size(); i += 4) {
-        AppendCodePoint(out, (uint32_t{p[i]} << 24) | (uint32_t{p[i + 1]} << 16) |
+        values::AppendUtf8CodePoint(out, (uint32_t{p[i]} << 24) | (uint32_t{p[i + 1]} << 16) |
                                  (uint32_t{p[i + 2]} << 8) | p[i + 3]);
       }
       return;

@@ -119,4 +119,26 @@ bool HasKey(std::string_view text, std::string_view key) {
   return false;
 }
 
+std::string ConnectionStringFor(std::string_view odbc_driver, const std::string& user, const std::string& password,
+                                const std::function<void(const DriverChoice&, ConnectionString&)>& add_keys) {
+  const DriverChoice choice = ParseDriverChoice(odbc_driver);
+  if (choice.kind == DriverChoice::Kind::kConnectionString) {
+    std::string text = choice.value;
+    ConnectionString extra;
+    if (!HasKey(text, "UID")) extra.Add("UID", user);
+    if (!HasKey(text, "PWD")) extra.Add("PWD", password);
+    if (!text.empty() && text.back() != ';') text.push_back(';');
+    return text + extra.str();
+  }
+  ConnectionString s;
+  if (choice.kind == DriverChoice::Kind::kDsn) {
+    s.Add("DSN", choice.value);
+  } else {
+    s.AddBraced("Driver", choice.value);
+  }
+  add_keys(choice, s);
+  s.Add("UID", user).Add("PWD", password);
+  return s.str();
+}
+
 }  // namespace dbct::odbc

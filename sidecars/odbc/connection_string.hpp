@@ -2,6 +2,7 @@
 #ifndef DBCT_ODBC_CONNECTION_STRING_HPP
 #define DBCT_ODBC_CONNECTION_STRING_HPP
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -37,6 +38,12 @@ std::string RedactConnectionString(std::string_view connection_string);
 
 // Whether the connection string sets `key` (case-insensitive).
 bool HasKey(std::string_view connection_string, std::string_view key);
+
+// The connection string for `odbc_driver`: a whole connection string is used as given, with UID
+// and PWD added where it sets none; a DSN or a driver gives DSN=... or Driver={...}, then the keys
+// `add_keys` adds for that choice (server, database), then UID and PWD.
+std::string ConnectionStringFor(std::string_view odbc_driver, const std::string& user, const std::string& password,
+                                const std::function<void(const DriverChoice&, ConnectionString&)>& add_keys);
 
 }  // namespace dbct::odbc
 

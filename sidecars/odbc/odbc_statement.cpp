@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "dbct/values/utf8.hpp"
+
 namespace dbct::odbc {
 
 namespace {
@@ -14,6 +16,14 @@ constexpr SQLSMALLINT kSsTimestampOffset = -155;
 
 constexpr size_t kMaxBlockBytes = 4 * 1024 * 1024;  // bound memory per fetch block
 constexpr size_t kChunk = 8192;                     // SQLGetData chunk
+
+// A fixed-size cell's value (cells of a row-wise block are not aligned).
+template <typename T>
+T Load(const unsigned char* cell) {
+  T v;
+  std::memcpy(&v, cell, sizeof v);
+  return v;
+}
 
 SQLSMALLINT CTypeOf(CellKind kind) {
   switch (kind) {
@@ -87,30 +97,7 @@ CellKind KindOfSqlType(SQLSMALLINT t) {
 }
 
 void AppendUtf8FromUtf16(std::string& out, const SQLWCHAR* u, size_t count) {
-  for (size_t i = 0; i < count; ++i) {
-    uint32_t cp = u[i];
-    if (cp >= 0xD800 && cp <= 0xDBFF && i + 1 < count && u[i + 1] >= 0xDC00 && u[i + 1] <= 0xDFFF) {
-      cp = 0x10000 + ((cp - 0xD800) << 10) + (u[i + 1] - 0xDC00);
-      ++i;
-    } else if (cp >= 0xD800 && cp <= 0xDFFF) {
-      cp = 0xFFFD;
-    }
-    if (cp < 0x80) {
-      out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-      out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-      out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-      out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
-  }
+  values::AppendUtf8FromUtf16(out, count, [u](size_t i) { return uint32_t{u[i]}; });
 }
 
 std::u16string Utf16FromUtf8(std::string_view s) {
@@ -406,50 +393,27 @@ bool Statement::IsNull(size_t column) const {
   return b.indicator[row_] == SQL_NULL_DATA;
 }
 
-int64_t Statement::Int(size_t column) const {
-  int64_t v;
-  std::memcpy(&v, Cell(column), sizeof v);
-  return v;
-}
+int64_t Statement::Int(size_t column) const { return Load<int64_t>(Cell(column)); }
 
-float Statement::Float(size_t column) const {
-  float v;
-  std::memcpy(&v, Cell(column), sizeof v);
-  return v;
-}
+float Statement::Float(size_t column) const { return Load<float>(Cell(column)); }
 
-double Statement::Double(size_t column) const {
-  double v;
-  std::memcpy(&v, Cell(column), sizeof v);
-  return v;
-}
+double Statement::Double(size_t column) const { return Load<double>(Cell(column)); }
 
 bool Statement::Bool(size_t column) const { return *Cell(column) != 0; }
 
-SQL_DATE_STRUCT Statement::Date(size_t column) const {
-  SQL_DATE_STRUCT v;
-  std::memcpy(&v, Cell(column), sizeof v);
-  return v;
-}
+SQL_DATE_STRUCT Statement::Date(size_t column) const { return Load<SQL_DATE_STRUCT>(Cell(column)); }
 
-SQL_TIMESTAMP_STRUCT Statement::Timestamp(size_t column) const {
-  SQL_TIMESTAMP_STRUCT v;
-  std::memcpy(&v, Cell(column), sizeof v);
-  return v;
-}
+SQL_TIMESTAMP_STRUCT Statement::Timestamp(size_t column) const { return Load<SQL_TIMESTAMP_STRUCT>(Cell(column)); }
 
 std::string_view Statement::Text(size_t column) {
   Buffer& b = buffers_.at(column);
-  if (column >= first_unbound_) return b.long_value;
-  const SQLLEN length = b.indicator[row_];
-  if (length == SQL_NULL_DATA) return {};
-  if (b.c_type == SQL_C_WCHAR) {
+  if (column < first_unbound_ && b.c_type == SQL_C_WCHAR && b.indicator[row_] != SQL_NULL_DATA) {
     b.utf8.clear();
     AppendUtf8FromUtf16(b.utf8, reinterpret_cast<const SQLWCHAR*>(Cell(column)),
-                        static_cast<size_t>(length) / sizeof(SQLWCHAR));
+                        static_cast<size_t>(b.indicator[row_]) / sizeof(SQLWCHAR));
     return b.utf8;
   }
-  return std::string_view(reinterpret_cast<const char*>(Cell(column)), static_cast<size_t>(length));
+  return Bytes(column);  // the bytes are the text
 }
 
 std::string_view Statement::Bytes(size_t column) {

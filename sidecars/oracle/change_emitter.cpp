@@ -104,14 +104,7 @@ std::vector<RedoValue> Image(const OracleTable& table, const std::vector<ColumnV
 
 void ChangeEmitter::SendBoundary(std::string_view payload, const Position& position, const odbc::EventSink& sink) {
   if (AlreadyPublished(position)) return;
-  position_text_ = position.ToString();
-  msg_id_ = settings_.tracking + ":" + position_text_;
-  odbc::EmittedEvent event;
-  event.payload = payload;
-  event.position = position_text_;
-  event.msg_id = msg_id_;
-  event.subject = settings_.transaction_subject;
-  sink(event);
+  sender_.SendBoundary(payload, position.ToString(), settings_.transaction_subject, sink);
   last_ = position;
 }
 
@@ -230,13 +223,8 @@ void ChangeEmitter::Emit(const OracleTable& table, envelope::Op op, const std::v
   } else {
     w_.Null();
   }
-  envelope::SourceCommon common;
-  common.version = settings_.version;
-  common.connector = "oracle";
-  common.name = settings_.server_name;
-  common.ts = envelope::EventTime::FromMillis(tx.commit_ts_ms);
-  common.snapshot = "false";
-  common.db = settings_.database;
+  const envelope::SourceCommon common =
+      odbc::CommonSource(settings_, "oracle", envelope::EventTime::FromMillis(tx.commit_ts_ms), "false");
   envelope::WriteSource(w_, common, [&](envelope::JsonWriter& w) {
     auto text_or_null = [&](std::string_view key, const std::string& v) {
       w.Key(key);
@@ -289,24 +277,17 @@ void ChangeEmitter::Publish(const OracleTable& table, const std::vector<RedoValu
   key_.Clear();
   if (has_key) WriteRow(key_, table, key_row, true);
 
-  position_text_ = position.ToString();
   table_name_ = settings_.database + "." + table.schema + "." + table.table;
-  if (position.Snapshot() || position.xid == "snapshot-done") {
-    msg_id_ = odbc::SnapshotMessageId(settings_.tracking, table_name_, has_key ? key_.View() : std::string_view(),
-                                      snapshot_row, has_key ? 1 : snapshot_table_rows_);
-  } else {
-    msg_id_ = settings_.tracking + ":" + position_text_;
-  }
-  const char op_text[2] = {static_cast<char>(op), '\0'};
-  odbc::EmittedEvent event;
-  event.payload = w_.View();
-  event.key = has_key ? key_.View() : std::string_view();
-  event.position = position_text_;
-  event.msg_id = msg_id_;
-  event.op = op_text;
-  event.table = table_name_;
-  event.source_ts_ms = source_ts_ms;
-  sink(event);
+  odbc::ChangeEvent change;
+  change.op = op;
+  change.payload = w_.View();
+  change.key = has_key ? key_.View() : std::string_view();
+  change.table = table_name_;
+  change.source_ts_ms = source_ts_ms;
+  change.snapshot = position.Snapshot() || position.xid == "snapshot-done";
+  change.snapshot_row = snapshot_row;
+  change.snapshot_table_rows = snapshot_table_rows_;
+  sender_.SendChange(change, position.ToString(), sink);
   last_ = position;
   ++emitted_;
 }
@@ -333,13 +314,8 @@ void ChangeEmitter::EmitSnapshotRow(const OracleTable& table, const std::vector<
   const size_t row_begin = w_.View().size();
   WriteRow(w_, table, values, false);
   const size_t row_end = w_.View().size();
-  envelope::SourceCommon common;
-  common.version = settings_.version;
-  common.connector = "oracle";
-  common.name = settings_.server_name;
-  common.ts = envelope::EventTime::FromMillis(ts_ms);
-  common.snapshot = marker;
-  common.db = settings_.database;
+  const envelope::SourceCommon common =
+      odbc::CommonSource(settings_, "oracle", envelope::EventTime::FromMillis(ts_ms), marker);
   envelope::WriteSource(w_, common, [&](envelope::JsonWriter& w) {
     w.KeyLiteral("schema");
     w.String(table.schema);

@@ -17,6 +17,7 @@
 
 #include "dbct/envelope/envelope_writer.hpp"
 #include "emitted_event.hpp"
+#include "event_sender.hpp"
 #include "oracle/column_type.hpp"
 #include "oracle/transaction_buffer.hpp"
 #include "transaction_metadata.hpp"
@@ -116,7 +117,8 @@ class ChangeEmitter {
   uint64_t emitted_ = 0;
   envelope::JsonWriter w_{4096};
   envelope::JsonWriter key_{256};
-  std::string position_text_, msg_id_, table_name_;
+  std::string table_name_;
+  odbc::EventSender sender_{settings_.tracking};
   odbc::TransactionMetadata tx_;
   uint64_t restart_scn_ = 0;  // of the transaction being emitted
   const OracleTable* snapshot_table_ = nullptr;

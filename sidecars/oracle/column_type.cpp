@@ -9,6 +9,7 @@
 #include "dbct/values/binary.hpp"
 #include "dbct/values/numeric.hpp"
 #include "dbct/values/temporal.hpp"
+#include "source_temporal.hpp"
 
 namespace dbct::oracle {
 
@@ -72,75 +73,32 @@ std::string PlainNumber(const std::string& text, const RedoValue& v) {
   return out;
 }
 
-struct Temporal {
-  int64_t year = 1970;
-  int month = 1, day = 1, hour = 0, minute = 0, second = 0;
-  int64_t nanos = 0;
-  bool has_offset = false;
-  int offset_minutes = 0;
-  int64_t EpochSeconds() const {
-    return values::DaysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
-  }
-};
-
-bool Num(std::string_view s, size_t at, size_t n, int64_t* out) {
-  if (at + n > s.size()) return false;
-  int64_t v = 0;
-  for (size_t i = at; i < at + n; ++i) {
-    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
-    v = v * 10 + (s[i] - '0');
-  }
-  *out = v;
-  return true;
-}
+using odbc::ReadDigits;
+using odbc::Temporal;
 
 // "YYYY-MM-DD HH24:MI:SS[.FF][ +TZH:TZM]" (also 'T' between date and time).
 bool ParseTemporal(std::string_view s, Temporal* t) {
   int64_t v = 0;
-  if (!Num(s, 0, 4, &t->year) || s.size() < 10 || s[4] != '-' || s[7] != '-') return false;
-  if (!Num(s, 5, 2, &v)) return false;
+  if (!ReadDigits(s, 0, 4, &t->year) || s.size() < 10 || s[4] != '-' || s[7] != '-') return false;
+  if (!ReadDigits(s, 5, 2, &v)) return false;
   t->month = static_cast<int>(v);
-  if (!Num(s, 8, 2, &v)) return false;
+  if (!ReadDigits(s, 8, 2, &v)) return false;
   t->day = static_cast<int>(v);
   size_t i = 10;
   if (i < s.size() && (s[i] == ' ' || s[i] == 'T')) {
     ++i;
-    if (!Num(s, i, 2, &v) || s.size() < i + 8 || s[i + 2] != ':' || s[i + 5] != ':') return false;
+    if (!ReadDigits(s, i, 2, &v) || s.size() < i + 8 || s[i + 2] != ':' || s[i + 5] != ':') return false;
     t->hour = static_cast<int>(v);
-    if (!Num(s, i + 3, 2, &v)) return false;
+    if (!ReadDigits(s, i + 3, 2, &v)) return false;
     t->minute = static_cast<int>(v);
-    if (!Num(s, i + 6, 2, &v)) return false;
+    if (!ReadDigits(s, i + 6, 2, &v)) return false;
     t->second = static_cast<int>(v);
     i += 8;
-    if (i < s.size() && s[i] == '.') {
-      ++i;
-      int n = 0;
-      int64_t frac = 0;
-      while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
-        if (n < 9) {
-          frac = frac * 10 + (s[i] - '0');
-          ++n;
-        }
-        ++i;
-      }
-      for (; n < 9; ++n) frac *= 10;
-      t->nanos = frac;
-    }
+    if (i < s.size() && s[i] == '.') odbc::ReadFraction(s, &i, &t->nanos);
   }
   while (i < s.size() && s[i] == ' ') ++i;
   if (i == s.size()) return t->month >= 1 && t->month <= 12 && t->day >= 1 && t->day <= 31;
-  if (s[i] == 'Z' && i + 1 == s.size()) {
-    t->has_offset = true;
-    return true;
-  }
-  int64_t h = 0, m = 0;
-  if ((s[i] != '+' && s[i] != '-') || !Num(s, i + 1, 2, &h) || i + 6 != s.size() || s[i + 3] != ':' ||
-      !Num(s, i + 4, 2, &m)) {
-    return false;
-  }
-  t->has_offset = true;
-  t->offset_minutes = static_cast<int>((h * 60 + m) * (s[i] == '-' ? -1 : 1));
-  return true;
+  return odbc::ReadOffset(s, i, t);
 }
 
 void WriteZoned(envelope::JsonWriter& w, Temporal t, int fraction_digits, bool to_utc) {
@@ -158,26 +116,7 @@ void WriteZoned(envelope::JsonWriter& w, Temporal t, int fraction_digits, bool t
     t.second = static_cast<int>(rem % 60);
     t.offset_minutes = 0;
   }
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04lld-%02d-%02dT%02d:%02d:%02d", static_cast<long long>(t.year), t.month, t.day,
-                t.hour, t.minute, t.second);
-  std::string out = buf;
-  std::snprintf(buf, sizeof buf, "%09lld", static_cast<long long>(t.nanos));
-  std::string frac = buf;
-  if (fraction_digits >= 1 && fraction_digits <= 9) {
-    out += "." + frac.substr(0, static_cast<size_t>(fraction_digits));  // exactly that many digits
-  } else if (t.nanos != 0) {
-    while (frac.back() == '0') frac.pop_back();
-    out += "." + frac;
-  }
-  if (t.offset_minutes == 0) {
-    out += "Z";
-  } else {
-    const int m = std::abs(t.offset_minutes);
-    std::snprintf(buf, sizeof buf, "%c%02d:%02d", t.offset_minutes < 0 ? '-' : '+', m / 60, m % 60);
-    out += buf;
-  }
-  w.String(out);
+  w.String(odbc::IsoDateTime(t, fraction_digits));  // exactly that many digits when given
 }
 
 // TO_YMINTERVAL('+01-02') / TO_DSINTERVAL('+01 02:03:04.500000').

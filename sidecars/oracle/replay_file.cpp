@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dbct/values/temporal.hpp"
+#include "replay_lines.hpp"
 
 namespace dbct::oracle {
 
@@ -60,19 +61,7 @@ bool ParseTimestampMs(const std::string& s, int64_t* ms) {
 
 ReplayInput ReadReplay(std::istream& in, const std::string& name) {
   ReplayInput out;
-  std::string text;
-  int line_number = 0;
-  while (std::getline(in, text)) {
-    ++line_number;
-    const std::string where = name + ":" + std::to_string(line_number) + ": ";
-    if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
-    json line;
-    try {
-      line = json::parse(text);
-    } catch (const json::parse_error& e) {
-      throw ReplayError(where + "not valid JSON: " + e.what());
-    }
-    if (!line.is_object()) throw ReplayError(where + "each line must be a JSON object");
+  odbc::ForEachReplayLine<ReplayError>(in, name, [&](const json& line, const std::string& where) {
     if (line.contains("columns")) {
       const std::string full = line.value("table", "");
       const size_t dot = full.find('.');
@@ -80,24 +69,10 @@ ReplayInput ReadReplay(std::istream& in, const std::string& name) {
       OracleTable table;
       table.schema = full.substr(0, dot);
       table.table = full.substr(dot + 1);
-      if (!line["columns"].is_array() || line["columns"].empty()) {
-        throw ReplayError(where + "columns must be a non-empty array");
-      }
-      for (const json& c : line["columns"]) {
-        TableColumn column;
-        column.name = c.value("name", "");
-        column.type_text = c.value("type", "");
-        column.key = c.value("key", false);
-        if (column.name.empty()) throw ReplayError(where + "a column has no name");
-        auto type = ParseColumnType(column.type_text);
-        if (!type) {
-          throw ReplayError(where + "column \"" + column.name + "\" has unknown Oracle type \"" + column.type_text + "\"");
-        }
-        column.type = *type;
-        table.columns.push_back(std::move(column));
-      }
+      table.columns = odbc::ReadReplayColumns<ReplayError, TableColumn>(line["columns"], where, "Oracle",
+                                                                       ParseColumnType);
       out.tables[full] = std::move(table);
-      continue;
+      return;
     }
     LogMinerRow row;
     row.scn = Scn(line, "SCN", where, true);
@@ -131,7 +106,7 @@ ReplayInput ReadReplay(std::istream& in, const std::string& name) {
       throw ReplayError(where + "SQL_REDO is missing for OPERATION_CODE " + std::to_string(code));
     }
     out.rows.push_back(std::move(row));
-  }
+  });
   return out;
 }
 

@@ -1,9 +1,9 @@
 #include "oracle/snapshot_source.hpp"
 
 #include <chrono>
-#include <memory>
 
 #include "odbc_statement.hpp"
+#include "snapshot_rows.hpp"
 #include "oracle/catalog.hpp"
 
 namespace dbct::oracle {
@@ -54,25 +54,10 @@ uint64_t RunSnapshot(odbc::Connection& c, const std::map<std::string, OracleTabl
   const uint64_t after = stream_after ? *stream_after : scn;
   const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                              std::chrono::system_clock::now().time_since_epoch()).count();
-  struct Pending {
-    const OracleTable* table;
-    std::vector<RedoValue> values;
-    bool first_in_table;
-    bool last_in_table;
-  };
-  std::unique_ptr<Pending> pending;  // (not optional: gcc 12 warns falsely on it)
-  int64_t row_number = 0;
-  auto flush = [&](bool last_overall) {
-    if (!pending) return;
-    ++row_number;
-    const char* marker = "true";
-    if (last_overall) marker = "last";
-    else if (row_number == 1) marker = "first";
-    else if (pending->first_in_table) marker = "first_in_data_collection";
-    else if (pending->last_in_table) marker = "last_in_data_collection";
-    emitter.EmitSnapshotRow(*pending->table, pending->values, scn, after, row_number, marker, now_ms, sink);
-    pending.reset();
-  };
+  odbc::SnapshotRows<OracleTable, std::vector<RedoValue>> rows(
+      [&](const OracleTable& table, const std::vector<RedoValue>& values, int64_t row_number, const char* marker) {
+        emitter.EmitSnapshotRow(table, values, scn, after, row_number, marker, now_ms, sink);
+      });
   for (const auto& [name, table] : tables) {
     std::vector<RedoValue::Kind> kinds(table.columns.size());
     std::string sql = "SELECT ";
@@ -83,24 +68,21 @@ uint64_t RunSnapshot(odbc::Connection& c, const std::map<std::string, OracleTabl
     sql += " FROM " + Quote(table.schema) + "." + Quote(table.table) + " AS OF SCN " + std::to_string(scn);
     odbc::Statement s(c);
     s.ExecuteDirect(sql);
-    bool first = true;
     while (s.Next()) {
-      flush(false);
-      Pending p{&table, std::vector<RedoValue>(table.columns.size()), first, false};
-      first = false;
+      std::vector<RedoValue> values(table.columns.size());
       for (size_t k = 0; k < table.columns.size(); ++k) {
         if (s.IsNull(k)) continue;
-        RedoValue& v = p.values[k];
+        RedoValue& v = values[k];
         v.kind = kinds[k];
         v.text = std::string(s.Text(k));
         if (v.kind == RedoValue::Kind::kBytes) v.text = Unhex(v.text);
         if (v.kind == RedoValue::Kind::kInterval) v.year_month = table.columns[k].type.id == TypeId::kIntervalYearToMonth;
       }
-      pending = std::make_unique<Pending>(std::move(p));
+      rows.Add(table, std::move(values));
     }
-    if (pending && pending->table == &table) pending->last_in_table = true;
+    rows.EndTable(table);
   }
-  flush(true);
+  rows.Finish();
   return after;
 }
 

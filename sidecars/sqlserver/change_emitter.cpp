@@ -78,14 +78,7 @@ void ChangeEmitter::Finish(const odbc::EventSink& sink) {
 
 void ChangeEmitter::SendBoundary(std::string_view payload, const Position& position, const odbc::EventSink& sink) {
   if (resume_ && position.Compare(*resume_) <= 0) return;  // already in the stream
-  position_text_ = position.ToString();
-  msg_id_ = settings_.tracking + ":" + position_text_;
-  odbc::EmittedEvent event;
-  event.payload = payload;
-  event.position = position_text_;
-  event.msg_id = msg_id_;
-  event.subject = settings_.transaction_subject;
-  sink(event);
+  sender_.SendBoundary(payload, position.ToString(), settings_.transaction_subject, sink);
   last_ = position;
 }
 
@@ -159,13 +152,8 @@ void ChangeEmitter::Emit(const CaptureInstance& instance, envelope::Op op, const
     w_.Null();
   }
   const size_t after_end = w_.View().size();
-  envelope::SourceCommon common;
-  common.version = settings_.version;
-  common.connector = "sqlserver";
-  common.name = settings_.server_name;
-  common.ts = envelope::EventTime::FromMicros(ts_us);
-  common.snapshot = snapshot_marker;
-  common.db = settings_.database;
+  const envelope::SourceCommon common =
+      odbc::CommonSource(settings_, "sqlserver", envelope::EventTime::FromMicros(ts_us), snapshot_marker);
   envelope::WriteSource(w_, common, [&](envelope::JsonWriter& w) {
     w.KeyLiteral("schema");
     w.String(instance.schema);
@@ -200,24 +188,16 @@ void ChangeEmitter::Emit(const CaptureInstance& instance, envelope::Op op, const
   }
   key_.EndObject();
 
-  position_text_ = position.ToString();
-  if (position.snapshot) {
-    msg_id_ = odbc::SnapshotMessageId(settings_.tracking, table_name_, has_key ? key_.View() : std::string_view(),
-                                      w_.View().substr(after_begin, after_end - after_begin),
-                                      has_key ? 1 : snapshot_table_rows_);
-  } else {
-    msg_id_ = settings_.tracking + ":" + position_text_;
-  }
-  const char op_text[2] = {static_cast<char>(op), '\0'};
-  odbc::EmittedEvent event;
-  event.payload = w_.View();
-  event.key = has_key ? key_.View() : std::string_view();
-  event.position = position_text_;
-  event.msg_id = msg_id_;
-  event.op = op_text;
-  event.table = table_name_;
-  event.source_ts_ms = position.snapshot ? 0 : ts_us / 1000;
-  sink(event);
+  odbc::ChangeEvent change;
+  change.op = op;
+  change.payload = w_.View();
+  change.key = has_key ? key_.View() : std::string_view();
+  change.table = table_name_;
+  change.source_ts_ms = position.snapshot ? 0 : ts_us / 1000;
+  change.snapshot = position.snapshot;
+  change.snapshot_row = w_.View().substr(after_begin, after_end - after_begin);
+  change.snapshot_table_rows = snapshot_table_rows_;
+  sender_.SendChange(change, position.ToString(), sink);
   last_ = position;
   ++emitted_;
 }

@@ -23,6 +23,7 @@
 #include "dbct/envelope/envelope_writer.hpp"
 #include "dbct/values/modes.hpp"
 #include "emitted_event.hpp"
+#include "event_sender.hpp"
 #include "lsn.hpp"
 #include "transaction_metadata.hpp"
 
@@ -100,9 +101,8 @@ class ChangeEmitter {
   uint64_t emitted_ = 0;
   envelope::JsonWriter w_{4096};
   envelope::JsonWriter key_{256};
-  std::string position_text_;
-  std::string msg_id_;
   std::string table_name_;
+  odbc::EventSender sender_{settings_.tracking};
   odbc::TransactionMetadata tx_;
   Lsn tx_commit_;
   int64_t tx_ts_ms_ = 0;

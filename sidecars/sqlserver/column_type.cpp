@@ -10,6 +10,7 @@
 #include "dbct/values/binary.hpp"
 #include "dbct/values/numeric.hpp"
 #include "dbct/values/temporal.hpp"
+#include "source_temporal.hpp"
 
 namespace dbct::sqlserver {
 
@@ -26,88 +27,39 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
-// A date, time or date-time with optional offset, as SQL Server prints them.
-struct Temporal {
-  int64_t year = 1970;
-  int month = 1, day = 1;
-  int hour = 0, minute = 0, second = 0;
-  int64_t nanos = 0;
-  bool has_offset = false;
-  int offset_minutes = 0;
-
-  int64_t EpochSeconds() const {
-    return values::DaysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
-  }
-  int64_t NanosOfDay() const { return (int64_t{hour} * 3600 + minute * 60 + second) * kNanosPerSecond + nanos; }
-};
-
-bool Digits(std::string_view s, size_t at, size_t n, int64_t* out) {
-  if (at + n > s.size()) return false;
-  int64_t v = 0;
-  for (size_t i = at; i < at + n; ++i) {
-    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
-    v = v * 10 + (s[i] - '0');
-  }
-  *out = v;
-  return true;
-}
+using odbc::ReadDigits;
+using odbc::Temporal;
 
 // Parses "[YYYY-MM-DD][ |T][hh:mm[:ss[.f{1,9}]]][ ][+hh:mm|-hh:mm|Z]".
 bool ParseTemporal(std::string_view s, bool want_date, bool want_time, Temporal* t) {
   size_t i = 0;
   int64_t v = 0;
   if (want_date) {
-    if (!Digits(s, 0, 4, &t->year) || s.size() < 10 || s[4] != '-' || s[7] != '-') return false;
-    if (!Digits(s, 5, 2, &v)) return false;
+    if (!ReadDigits(s, 0, 4, &t->year) || s.size() < 10 || s[4] != '-' || s[7] != '-') return false;
+    if (!ReadDigits(s, 5, 2, &v)) return false;
     t->month = static_cast<int>(v);
-    if (!Digits(s, 8, 2, &v)) return false;
+    if (!ReadDigits(s, 8, 2, &v)) return false;
     t->day = static_cast<int>(v);
     if (t->month < 1 || t->month > 12 || t->day < 1 || t->day > 31) return false;
     i = 10;
     if (i < s.size() && (s[i] == ' ' || s[i] == 'T')) ++i;
   }
   if (want_time && i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
-    if (!Digits(s, i, 2, &v) || i + 5 > s.size() || s[i + 2] != ':') return false;
+    if (!ReadDigits(s, i, 2, &v) || i + 5 > s.size() || s[i + 2] != ':') return false;
     t->hour = static_cast<int>(v);
-    if (!Digits(s, i + 3, 2, &v)) return false;
+    if (!ReadDigits(s, i + 3, 2, &v)) return false;
     t->minute = static_cast<int>(v);
     i += 5;
     if (i < s.size() && s[i] == ':') {
-      if (!Digits(s, i + 1, 2, &v)) return false;
+      if (!ReadDigits(s, i + 1, 2, &v)) return false;
       t->second = static_cast<int>(v);
       i += 3;
-      if (i < s.size() && s[i] == '.') {
-        ++i;
-        int64_t frac = 0;
-        int n = 0;
-        while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
-          if (n < 9) {
-            frac = frac * 10 + (s[i] - '0');
-            ++n;
-          }
-          ++i;
-        }
-        if (n == 0) return false;
-        for (; n < 9; ++n) frac *= 10;
-        t->nanos = frac;
-      }
+      if (i < s.size() && s[i] == '.' && odbc::ReadFraction(s, &i, &t->nanos) == 0) return false;
     }
     if (t->hour > 23 || t->minute > 59 || t->second > 59) return false;
   }
   while (i < s.size() && s[i] == ' ') ++i;
-  if (i < s.size()) {
-    if (s[i] == 'Z' && i + 1 == s.size()) {
-      t->has_offset = true;
-      return true;
-    }
-    if ((s[i] != '+' && s[i] != '-') || i + 6 != s.size() || s[i + 3] != ':') return false;
-    int64_t h = 0, m = 0;
-    if (!Digits(s, i + 1, 2, &h) || !Digits(s, i + 4, 2, &m)) return false;
-    t->has_offset = true;
-    t->offset_minutes = static_cast<int>((h * 60 + m) * (s[i] == '-' ? -1 : 1));
-    return true;
-  }
-  return true;
+  return i == s.size() || odbc::ReadOffset(s, i, t);
 }
 
 std::string Describe(const SourceValue& v) {
@@ -161,26 +113,7 @@ void WriteTimeOfDay(envelope::JsonWriter& w, const Temporal& t, int precision, v
   }
 }
 
-void WriteZoned(envelope::JsonWriter& w, const Temporal& t) {
-  char buf[64];
-  int n = std::snprintf(buf, sizeof buf, "%04lld-%02d-%02dT%02d:%02d:%02d", static_cast<long long>(t.year), t.month,
-                        t.day, t.hour, t.minute, t.second);
-  std::string out(buf, static_cast<size_t>(n));
-  if (t.nanos != 0) {
-    std::snprintf(buf, sizeof buf, ".%09lld", static_cast<long long>(t.nanos));
-    std::string frac(buf);
-    while (frac.back() == '0') frac.pop_back();
-    out += frac;
-  }
-  if (t.offset_minutes == 0) {
-    out += "Z";
-  } else {
-    const int m = std::abs(t.offset_minutes);
-    std::snprintf(buf, sizeof buf, "%c%02d:%02d", t.offset_minutes < 0 ? '-' : '+', m / 60, m % 60);
-    out += buf;
-  }
-  w.String(out);
-}
+void WriteZoned(envelope::JsonWriter& w, const Temporal& t) { w.String(odbc::IsoDateTime(t)); }
 
 std::string DecimalText(const SourceValue& v, const char* type) {
   switch (v.kind) {

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "replay_lines.hpp"
+
 namespace dbct::sqlserver {
 
 namespace {
@@ -39,19 +41,7 @@ Lsn LsnField(const json& line, const char* key, const std::string& where) {
 ReplayInput ReadReplay(std::istream& in, const std::string& name) {
   ReplayInput out;
   std::map<std::string, size_t> by_name;
-  std::string text;
-  int line_number = 0;
-  while (std::getline(in, text)) {
-    ++line_number;
-    const std::string where = name + ":" + std::to_string(line_number) + ": ";
-    if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
-    json line;
-    try {
-      line = json::parse(text);
-    } catch (const json::parse_error& e) {
-      throw ReplayError(where + "not valid JSON: " + e.what());
-    }
-    if (!line.is_object()) throw ReplayError(where + "each line must be a JSON object");
+  odbc::ForEachReplayLine<ReplayError>(in, name, [&](const json& line, const std::string& where) {
     auto ci = line.find("capture_instance");
     if (ci == line.end() || !ci->is_string()) throw ReplayError(where + "capture_instance is missing");
     const std::string instance_name = ci->get<std::string>();
@@ -67,26 +57,12 @@ ReplayInput ReadReplay(std::istream& in, const std::string& name) {
       instance.schema = table.substr(0, dot);
       instance.table = table.substr(dot + 1);
       instance.start_lsn = line.contains("start_lsn") ? LsnField(line, "start_lsn", where) : Lsn{};
-      const json& columns = line["columns"];
-      if (!columns.is_array() || columns.empty()) throw ReplayError(where + "columns must be a non-empty array");
-      for (const json& c : columns) {
-        CapturedColumn column;
-        column.name = c.value("name", "");
-        column.type_text = c.value("type", "");
-        column.key = c.value("key", false);
-        if (column.name.empty()) throw ReplayError(where + "a column has no name");
-        auto type = ParseColumnType(column.type_text);
-        if (!type) {
-          throw ReplayError(where + "column \"" + column.name + "\" has unknown SQL Server type \"" +
-                            column.type_text + "\"");
-        }
-        column.type = *type;
-        instance.columns.push_back(std::move(column));
-      }
+      instance.columns = odbc::ReadReplayColumns<ReplayError, CapturedColumn>(line["columns"], where, "SQL Server",
+                                                                              ParseColumnType);
       if (by_name.count(instance_name)) throw ReplayError(where + "capture instance \"" + instance_name + "\" is declared twice");
       by_name[instance_name] = out.instances.size();
       out.instances.push_back(std::move(instance));
-      continue;
+      return;
     }
 
     auto found = by_name.find(instance_name);
@@ -125,7 +101,7 @@ ReplayInput ReadReplay(std::istream& in, const std::string& name) {
       }
     }
     out.rows.push_back(std::move(row));
-  }
+  });
   return out;
 }
 

@@ -5,6 +5,7 @@
 
 #include "catalog.hpp"
 #include "odbc_statement.hpp"
+#include "snapshot_rows.hpp"
 
 namespace dbct::sqlserver {
 
@@ -21,26 +22,11 @@ Lsn RunSnapshot(odbc::Connection& c, const std::vector<CaptureInstance>& instanc
   const int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
                              std::chrono::system_clock::now().time_since_epoch())
                              .count();
-  // One row of look-ahead, so the last row of each table and of the snapshot gets its marker.
-  struct Pending {
-    const CaptureInstance* instance;
-    std::vector<odbc::SourceValue> values;
-    bool first_in_table;
-    bool last_in_table;
-  };
-  std::optional<Pending> pending;
-  int64_t row_number = 0;
-  auto flush = [&](bool last_overall) {
-    if (!pending) return;
-    ++row_number;
-    const char* marker = "true";
-    if (last_overall) marker = "last";
-    else if (row_number == 1) marker = "first";
-    else if (pending->first_in_table) marker = "first_in_data_collection";
-    else if (pending->last_in_table) marker = "last_in_data_collection";
-    emitter.AddSnapshotRow(*pending->instance, pending->values, max_lsn, after, row_number, marker, now_us, sink);
-    pending.reset();
-  };
+  odbc::SnapshotRows<CaptureInstance, std::vector<odbc::SourceValue>> rows(
+      [&](const CaptureInstance& instance, const std::vector<odbc::SourceValue>& values, int64_t row_number,
+          const char* marker) {
+        emitter.AddSnapshotRow(instance, values, max_lsn, after, row_number, marker, now_us, sink);
+      });
   for (const CaptureInstance* table : tables) {
     const CaptureInstance& instance = *table;
     std::string sql = "SELECT ";
@@ -51,17 +37,15 @@ Lsn RunSnapshot(odbc::Connection& c, const std::vector<CaptureInstance>& instanc
     sql += " FROM " + QuoteName(instance.schema) + "." + QuoteName(instance.table);
     odbc::Statement s(c);
     s.ExecuteDirect(sql);
-    bool first = true;
     while (s.Next()) {
-      flush(false);
-      Pending p{&instance, {}, first, false};
-      first = false;
-      for (size_t k = 0; k < instance.columns.size(); ++k) p.values.push_back(CellValue(s, k));
-      pending = std::move(p);
+      std::vector<odbc::SourceValue> values;
+      values.reserve(instance.columns.size());
+      for (size_t k = 0; k < instance.columns.size(); ++k) values.push_back(CellValue(s, k));
+      rows.Add(instance, std::move(values));
     }
-    if (pending && pending->instance == &instance) pending->last_in_table = true;
+    rows.EndTable(instance);
   }
-  flush(true);
+  rows.Finish();
   c.Commit();
   c.SetAutocommit(true);
   return after;
