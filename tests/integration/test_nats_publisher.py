@@ -35,7 +35,7 @@ def wait_for_growth(server, stream, at_least, timeout=30):
         try:
             with NatsClient(server.url, timeout=2) as nc:
                 info = nc.stream_info(stream)
-            if "state" in info and info["state"]["messages"] >= at_least:
+            if info and "state" in info and info["state"]["messages"] >= at_least:
                 return info["state"]["messages"]
         except (OSError, RuntimeError, TimeoutError):
             pass
