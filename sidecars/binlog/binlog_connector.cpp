@@ -12,6 +12,7 @@
 #include "catalog.hpp"
 #include "change_emitter.hpp"
 #include "dbct/envelope/envelope_writer.hpp"
+#include "dbct/nats/stream.hpp"
 #include "event_decoder.hpp"
 #include "prerequisites.hpp"
 #include "schema_history.hpp"
@@ -446,6 +447,55 @@ class Streamer {
   const bool resumed_;
 };
 
+// The stream's last sequence (0 without the stream or a message).
+uint64_t StreamEnd(nats::Connection& c, const std::string& stream) {
+  const auto state = nats::GetStreamState(c, stream, c.settings().request_timeout);
+  return state ? state->last_sequence : 0;
+}
+
+// Makes the runtime and reads the stream's last event, once nothing was stored in between.
+//
+// A process of this tracking killed moments ago (SIGKILL, OOM) may still have publishes queued
+// in the NATS server, stored only after this process started. The publisher predicts the
+// stream sequence of each message from the stream's end when it is made (the runtime makes it)
+// and sends it as Nats-Expected-Last-Sequence; the restart resumes after the last event read
+// here. If messages are stored between the two reads, the prediction is short by their number:
+// the first events after the resume point are rejected (wrong last sequence) while later ones
+// fit and are stored, and the publisher's recovery then counts the rejected ones as stored, so
+// rows were lost. So both reads must see the same stream end: the end read on a connection of
+// our own before the runtime is made must still be the end after the last event was read.
+// Messages stored after that are harmless: they are the very events that come next, which the
+// publisher then sends again as duplicates.
+std::optional<nats::LastPosition> StartRuntime(const ConnectorConfig& config,
+                                               sidecar::Telemetry& telemetry,
+                                               std::atomic<bool>& stop,
+                                               std::unique_ptr<sidecar::Runtime>& runtime) {
+  constexpr auto kSettleLimit = std::chrono::seconds(60);
+  nats::Connection probe(config.runtime.nats);
+  if (!probe.WaitConnected(milliseconds(10000)))
+    throw nats::NatsError(probe.NotConnectedMessage() + " (waited 10 s)", true);
+  const std::string stream = nats::TrackingStreamName(config.tracking);
+  const auto started = Clock::now();
+  for (bool first = true;; first = false) {
+    const uint64_t before = StreamEnd(probe, stream);
+    runtime.reset();
+    runtime = std::make_unique<sidecar::Runtime>(config.runtime, telemetry, &stop);
+    auto last = runtime->LastEvent();
+    const uint64_t after = StreamEnd(probe, stream);
+    if (after == before || stop.load()) return last;
+    if (Clock::now() - started > kSettleLimit) {
+      throw nats::NatsError("stream \"" + stream + "\" kept growing for 60 s while the sidecar "
+                            "started: is another process writing to it? Stop it and restart",
+                            false);
+    }
+    if (first) {
+      telemetry.Info("stream \"" + stream + "\" is still growing (messages of a previous process "
+                     "being stored): waiting for it to settle before resuming");
+    }
+    std::this_thread::sleep_for(milliseconds(200));
+  }
+}
+
 // Where the server's binlog is now (SHOW MASTER STATUS).
 BinlogPosition CurrentPosition(MysqlConnection& c) {
   auto rows = c.Query("SHOW MASTER STATUS");
@@ -505,7 +555,7 @@ int RunConnector(const ConnectorConfig& config, sidecar::Telemetry& telemetry, s
   // Outlives the try block, so that a fatal error still reaches the logs stream and the status.
   std::unique_ptr<sidecar::Runtime> runtime_owner;
   try {
-    runtime_owner = std::make_unique<sidecar::Runtime>(config.runtime, telemetry, &stop);
+    const auto last = StartRuntime(config, telemetry, stop, runtime_owner);
     sidecar::Runtime& runtime = *runtime_owner;
     ChangeEmitter emitter(config.tracking, runtime);
 
@@ -530,7 +580,6 @@ int RunConnector(const ConnectorConfig& config, sidecar::Telemetry& telemetry, s
     std::optional<SnapshotResume> snapshot_resume;
     std::optional<BinlogPosition> stream_from;
     bool snapshot_needed = false;
-    const auto last = runtime.LastEvent();
     if (history_store) {
       if (last) {
         history.SetLog(history_store->Read());

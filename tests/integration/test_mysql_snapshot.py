@@ -225,3 +225,89 @@ def test_snapshot_resumes_after_sigkill_without_duplicates(mariadb_server, nats_
     assert state['inventory.a{"id":1}']["v"] == "changed"
     assert state['inventory.c{"k":"key0"}'] == {"k": "key0", "v": 0}
     assert len(state) == 150002
+
+
+def test_restart_while_a_killed_process_messages_are_still_being_stored(
+        mariadb_server, nats_server, build_dir, tmp_path, sidecars):
+    """A sidecar killed with publishes in flight: the NATS server may store some of them only
+    after the next process has started. Here the test plays that killed process: while the
+    sidecar starts, it keeps storing the snapshot rows that come next (same Nats-Msg-Id and
+    headers as the sidecar's). The sidecar must resume so that every row is in the stream
+    exactly once; before the fix its publisher predicted stream sequences from a stream end read
+    before the last event, and rows right after the resume point were lost."""
+    rows = 100000
+    mariadb_server.execute("CREATE DATABASE inventory")
+    mariadb_server.execute("CREATE TABLE inventory.a (id INT PRIMARY KEY, v VARCHAR(10))")
+    mariadb_server.execute(f"INSERT INTO inventory.a SELECT seq, 'x' FROM seq_1_to_{rows}",
+                           database="inventory")
+    sidecar = make(sidecars, build_dir, tmp_path, mariadb_server, nats_server, snapshotMode="initial")
+    sidecar.start(wait_for="snapshot of")
+    wait_for(lambda: stream_count(nats_server) >= 2000, timeout=120, what="2000 events")
+    sidecar.kill()
+    assert "snapshot done" not in sidecar.log()
+
+    with NatsClient(nats_server.url) as client:
+        last = client.stream_msg(STREAM, last_by_subject="dbchangetracking.mysql-test")
+    prefix, _, stored = last.headers["Dbct-Position"].rpartition(":")
+    assert prefix.startswith("snapshot:") and last.headers["Dbct-Table"] == "inventory.a"
+    template = {k: v for k, v in last.headers.items()
+                if k != "Nats-Expected-Last-Sequence" and not k.startswith(":")}
+    body = last.json()
+    body["source"]["snapshot"] = "true"
+
+    # The "killed process": the rows after the stream's end, framed beforehand and sent as fast
+    # as they go (so that some are stored between any two reads of the stream's end), until the
+    # sidecar has read where to resume (or has said it waits for the stream to settle).
+    frames = []
+    for row in range(int(stored) + 1, rows - 1000):
+        headers = dict(template, **{"Nats-Msg-Id": f"mysql-test:{prefix}:{row}",
+                                    "Dbct-Position": f"{prefix}:{row}",
+                                    "Dbct-Key": json.dumps({"id": row}, separators=(",", ":"))})
+        body["after"] = {"id": row, "v": "x"}
+        data = json.dumps(body).encode()
+        hdr = ("NATS/1.0\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n").encode()
+        frames.append(f"HPUB {last.subject} {len(hdr)} {len(hdr) + len(data)}\r\n".encode()
+                      + hdr + data + b"\r\n")
+    started = threading.Event()
+    stop = threading.Event()
+    trickled = [0]
+
+    def killed_process():
+        with NatsClient(nats_server.url) as client:
+            started.set()
+            for i in range(0, len(frames), 20):
+                if stop.is_set():
+                    break
+                client._send(b"".join(frames[i:i + 20]))  # raw PUBs: NatsClient.publish is too slow
+                trickled[0] += len(frames[i:i + 20])
+                time.sleep(0.001)  # about 20,000 a second: lasts while the sidecar starts
+            client.flush(timeout=60)
+
+    thread = threading.Thread(target=killed_process)
+    try:
+        sidecar.start(wait_for=None)
+        thread.start()
+        started.wait(10)
+        wait_for(lambda: any(s in sidecar.log() for s in ("resuming the snapshot", "still growing")),
+                 timeout=60, what="the sidecar to read where to resume")
+    finally:
+        stop.set()
+        if thread.ident is not None:
+            thread.join()
+    assert trickled[0] > 0
+    # The stream grew while the sidecar started, so it must have waited for it to settle.
+    wait_for(lambda: "resuming the snapshot" in sidecar.log(), timeout=60, what="the resume")
+    assert "still growing" in sidecar.log(), sidecar.log()
+    wait_for(lambda: "streaming from the snapshot" in sidecar.log(), timeout=120, what="the snapshot")
+    mariadb_server.execute("INSERT INTO inventory.a VALUES (-1, 'sentinel')")
+    with NatsClient(nats_server.url) as client:
+        def sentinel_arrived():
+            m = client.stream_msg(STREAM, last_by_subject="dbchangetracking.mysql-test")
+            return m is not None and m.headers.get("Dbct-Key") == '{"id":-1}'
+        wait_for(sentinel_arrived, timeout=60, what="the sentinel")
+        msgs = client.stream_messages(STREAM, timeout=120)
+    assert sidecar.stop() == 0, sidecar.log()
+    reads = [json.loads(m.headers["Dbct-Key"])["id"] for m in msgs if m.headers["Dbct-Op"] == "r"]
+    missing = sorted(set(range(1, rows + 1)) - set(reads))
+    assert not missing, f"{len(missing)} rows lost, first {missing[:10]}; {trickled[0]} trickled\n" + sidecar.log()
+    assert len(reads) == rows  # and none twice
