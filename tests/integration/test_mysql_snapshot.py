@@ -295,9 +295,11 @@ def test_restart_while_a_killed_process_messages_are_still_being_stored(
         if thread.ident is not None:
             thread.join()
     assert trickled[0] > 0
-    # The stream grew while the sidecar started, so it must have waited for it to settle.
+    # Whether the sidecar saw the stream grow between its two reads of the stream's end (and
+    # said "still growing") depends on timing; what must hold either way is checked below: every
+    # row exactly once. (The publisher's Nats-Expected-Last-Msg-Id chain also turns a late
+    # message of the killed process into a resync rather than a silent gap.)
     wait_for(lambda: "resuming the snapshot" in sidecar.log(), timeout=60, what="the resume")
-    assert "still growing" in sidecar.log(), sidecar.log()
     wait_for(lambda: "streaming from the snapshot" in sidecar.log(), timeout=120, what="the snapshot")
     mariadb_server.execute("INSERT INTO inventory.a VALUES (-1, 'sentinel')")
     with NatsClient(nats_server.url) as client:
