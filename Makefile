@@ -50,8 +50,10 @@ integration: cpp
 demo: install-extension
 	DBCT_BUILD_DIR=$(abspath $(BUILD_DIR)) /usr/bin/python3 scripts/demo.py
 
-# Starts its own servers; prints markdown tables, writes raw figures to bench/results/.
-bench: install-extension
+# Starts its own servers; prints markdown tables, writes raw figures to bench/results/. With
+# DBCT_PG_BIN (a private PostgreSQL tree that already holds this build's extension) nothing is
+# installed into the system's PostgreSQL.
+bench: $(if $(DBCT_PG_BIN),all,install-extension)
 	DBCT_BUILD_DIR=$(abspath $(BUILD_DIR)) /usr/bin/python3 bench/run.py
 
 clean:
